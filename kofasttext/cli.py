@@ -1,0 +1,189 @@
+"""The ``kofasttext`` command line. Every failure a user can cause ends with one
+line on stderr and a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .errors import KofasttextError, UsageError
+from .subwords import SCHEMES
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _lengths(text: str):
+    """``--minn 3`` -> 3; ``--minn 2,3`` -> (2, 3) for the hybrid scheme."""
+    try:
+        parts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or two like 2,3; got {text!r}") from None
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return tuple(parts)
+    raise argparse.ArgumentTypeError(f"expected a number or two like 2,3; got {text!r}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kofasttext", description="Korean subword word vectors.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train vectors on a corpus")
+    train.add_argument("corpus", help=".txt, .txt.gz, or .tsv (with --column)")
+    train.add_argument("-o", "--output", required=True, help="model file to write")
+    train.add_argument("--subwords", default="jamo", choices=SCHEMES)
+    train.add_argument("--minn", type=_lengths, help="shortest n-gram (hybrid: syllable,jamo e.g. 2,3)")
+    train.add_argument("--maxn", type=_lengths, help="longest n-gram (hybrid: syllable,jamo e.g. 4,6)")
+    train.add_argument("--dim", type=_positive_int, default=100)
+    train.add_argument("--epoch", type=_positive_int, default=5)
+    train.add_argument("--window", type=_positive_int, default=5)
+    train.add_argument("--neg", type=_positive_int, default=5)
+    train.add_argument("--min-count", type=_positive_int, default=5)
+    train.add_argument("--bucket", type=_positive_int, default=2_000_000)
+    train.add_argument("--lr", type=float, default=0.05)
+    train.add_argument("--sample", type=float, default=1e-4)
+    train.add_argument("--threads", type=_positive_int, default=None)
+    train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
+    train.add_argument("--quiet", action="store_true", help="no progress output")
+
+    neighbors = commands.add_parser("neighbors", help="nearest in-vocabulary words of any word")
+    neighbors.add_argument("model")
+    neighbors.add_argument("word")
+    neighbors.add_argument("-k", type=_positive_int, default=10)
+
+    analogy = commands.add_parser("analogy", help="A : B = C : ?  (B - A + C)")
+    analogy.add_argument("model")
+    analogy.add_argument("a")
+    analogy.add_argument("b")
+    analogy.add_argument("c")
+    analogy.add_argument("-k", type=_positive_int, default=1)
+
+    vector = commands.add_parser("vector", help="print word vectors (fastText .vec lines)")
+    vector.add_argument("model")
+    vector.add_argument("words", nargs="+")
+
+    demo = commands.add_parser("demo", help="train on the bundled corpus and show unseen words' neighbours")
+    demo.add_argument("-o", "--output", help="also save the demo model here")
+    return parser
+
+
+def _check_output_path(path: str) -> None:
+    """Fail before a long training run, not after it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"output {path} is a directory; give a file name")
+    if not os.path.isdir(directory):
+        raise UsageError(f"output directory does not exist: {directory}")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"output directory is not writable: {directory}")
+
+
+def _train(args) -> None:
+    from .trainer import train
+
+    _check_output_path(args.output)
+    model = train(
+        args.corpus,
+        subwords=args.subwords,
+        dim=args.dim,
+        epoch=args.epoch,
+        window=args.window,
+        neg=args.neg,
+        min_count=args.min_count,
+        minn=args.minn,
+        maxn=args.maxn,
+        bucket=args.bucket,
+        lr=args.lr,
+        sample=args.sample,
+        threads=args.threads,
+        device=args.device,
+        seed=args.seed,
+        progress=not args.quiet,
+        column=args.column,
+    )
+    model.save(args.output)
+    if not args.quiet:
+        print(f"saved {args.output}: {len(model.words):,} words, dim {model.dim}", file=sys.stderr)
+
+
+def _print_neighbours(model, word: str, pairs) -> None:
+    if word not in model:
+        print(f"({word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
+    if not pairs:
+        print(f"(no vector for {word}: none of its subwords is known to this model)", file=sys.stderr)
+    for neighbour, score in pairs:
+        print(f"{neighbour}\t{score:.4f}")
+
+
+def _neighbors(args) -> None:
+    from .model import load
+
+    model = load(args.model)
+    _print_neighbours(model, args.word, model.most_similar(args.word, topn=args.k))
+
+
+def _analogy(args) -> None:
+    from .model import load
+
+    model = load(args.model)
+    for word, score in model.analogy(args.a, args.b, args.c, topn=args.k):
+        print(f"{word}\t{score:.4f}")
+
+
+def _vector(args) -> None:
+    from .model import load
+
+    model = load(args.model)
+    for word in args.words:
+        values = " ".join(f"{v:.5g}" for v in model.get_word_vector(word))
+        print(f"{word} {values}")
+
+
+def _demo(args) -> None:
+    from .demo import run_demo
+
+    if args.output:
+        _check_output_path(args.output)
+    run_demo(args.output)
+
+
+_COMMANDS = {"train": _train, "neighbors": _neighbors, "analogy": _analogy, "vector": _vector, "demo": _demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        _COMMANDS[args.command](args)
+    except KofasttextError as error:
+        print(f"kofasttext: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nkofasttext: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `kofasttext vector ... | head`
+        sys.stderr.close()
+        return 0
+    except MemoryError:
+        print("kofasttext: error: out of memory (try a smaller --bucket or --dim)", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"kofasttext: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,17 @@
+"""Errors a user can cause. The CLI prints their message as one line and exits non-zero."""
+
+
+class KofasttextError(Exception):
+    """Base class: a problem with the user's input, not a bug in kofasttext."""
+
+
+class UsageError(KofasttextError, ValueError):
+    """An option value that cannot work (unknown scheme, minn > maxn, ...)."""
+
+
+class CorpusError(KofasttextError):
+    """A corpus that cannot be trained on (missing, empty, no frequent word, ...)."""
+
+
+class ModelFileError(KofasttextError):
+    """A model file that is missing, truncated, from another program or version."""

@@ -1,0 +1,114 @@
+"""Hangul text handling: normalisation and syllable <-> jamo arithmetic.
+
+Every Hangul syllable U+AC00..U+D7A3 is ``0xAC00 + (cho * 21 + jung) * 28 + jong``
+(Unicode ch. 3.12). We keep this arithmetic local instead of calling the ``jamo``
+package because the jamo scheme needs a filler symbol for an empty jongseong,
+which ``jamo`` does not have, and because one ``str.translate`` table is the
+fastest way to decompose a whole vocabulary. ``tests/test_hangul.py`` checks the
+table against ``jamo.h2j`` for all 11,172 syllables.
+
+Decomposed text uses the *conjoining* jamo blocks (choseong U+1100.., jungseong
+U+1161.., jongseong U+11A8..), so an initial ㄱ and a final ㄱ are different
+symbols, and neither can be confused with the compatibility jamo (ㅋㅋ, ㅠㅠ)
+that people type, which pass through unchanged like every non-Hangul character.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+SYLLABLE_FIRST = 0xAC00
+SYLLABLE_LAST = 0xD7A3
+CHOSEONG_FIRST = 0x1100  # 19 initial consonants
+JUNGSEONG_FIRST = 0x1161  # 21 vowels
+JONGSEONG_FIRST = 0x11A7  # 27 final consonants start at +1; index 0 means "none"
+N_JUNG, N_JONG = 21, 28
+
+#: Written in place of an empty jongseong so that every syllable becomes exactly
+#: three symbols (가 -> ᄀ ᅡ FILLER). U+FDD0 is a Unicode *noncharacter*, reserved
+#: for internal use and never meant to appear in text; `normalize` replaces any
+#: that does appear, so decomposed text is unambiguous.
+JONG_FILLER = "\ufdd0"
+
+_NONCHARACTERS = {cp: "\ufffd" for cp in range(0xFDD0, 0xFDF0)}
+
+
+def normalize(text: str) -> str:
+    """Bring text to the form every other step expects.
+
+    NFC (so NFD-encoded Hangul such as macOS file names gives the same words),
+    noncharacters replaced by U+FFFD (they are reserved for `JONG_FILLER`).
+    Compatibility jamo (ㅋㅋ, ㅠㅠ) and all other characters are kept as they are.
+
+    Examples
+    --------
+    >>> normalize(unicodedata.normalize("NFD", "몰랐다")) == "몰랐다"
+    True
+    >>> normalize("ㅋㅋㅋ 재밌다")
+    'ㅋㅋㅋ 재밌다'
+    """
+    return unicodedata.normalize("NFC", text).translate(_NONCHARACTERS)
+
+
+def is_syllable(char: str) -> bool:
+    """True for a precomposed Hangul syllable (가..힣)."""
+    return SYLLABLE_FIRST <= ord(char) <= SYLLABLE_LAST
+
+
+def _decompose_syllable(code: int) -> str:
+    index = code - SYLLABLE_FIRST
+    cho, rest = divmod(index, N_JUNG * N_JONG)
+    jung, jong = divmod(rest, N_JONG)
+    final = chr(JONGSEONG_FIRST + jong) if jong else JONG_FILLER
+    return chr(CHOSEONG_FIRST + cho) + chr(JUNGSEONG_FIRST + jung) + final
+
+
+_DECOMPOSITION = {
+    code: _decompose_syllable(code) for code in range(SYLLABLE_FIRST, SYLLABLE_LAST + 1)
+}
+
+
+def to_jamo(text: str) -> str:
+    """Replace every Hangul syllable by its three jamo symbols.
+
+    Examples
+    --------
+    >>> [unicodedata.name(c, "FILLER") for c in to_jamo("몰")]
+    ['HANGUL CHOSEONG MIEUM', 'HANGUL JUNGSEONG O', 'HANGUL JONGSEONG RIEUL']
+    >>> len(to_jamo("모르다")), to_jamo("abc ㅋㅋ")
+    (9, 'abc ㅋㅋ')
+    """
+    return text.translate(_DECOMPOSITION)
+
+
+def _jamo_index(char: str, first: int, count: int) -> int:
+    index = ord(char) - first
+    return index if 0 <= index < count else -1
+
+
+def from_jamo(text: str) -> str:
+    """Inverse of `to_jamo`: compose every (choseong, jungseong, jongseong|filler)
+    triple back into a syllable and leave everything else alone.
+
+    ``from_jamo(to_jamo(s)) == s`` for every normalised string ``s``.
+
+    Examples
+    --------
+    >>> from_jamo(to_jamo("몰랐겠지 ㅠㅠ"))
+    '몰랐겠지 ㅠㅠ'
+    """
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        if i + 2 < n:
+            cho = _jamo_index(text[i], CHOSEONG_FIRST, 19)
+            jung = _jamo_index(text[i + 1], JUNGSEONG_FIRST, N_JUNG)
+            final = text[i + 2]
+            jong = 0 if final == JONG_FILLER else _jamo_index(final, JONGSEONG_FIRST, N_JONG)
+            if cho >= 0 and jung >= 0 and jong >= 0 and (jong or final == JONG_FILLER):
+                out.append(chr(SYLLABLE_FIRST + (cho * N_JUNG + jung) * N_JONG + jong))
+                i += 3
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)

@@ -1,0 +1,250 @@
+"""A trained model: vectors for any word, and the queries people run on them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ModelFileError, UsageError
+from .modelfile import read_model_file, write_model_file
+from .pretokenize import query_word
+from .subwords import SubwordScheme
+from .vocab import Vocabulary
+
+_ARRAYS = ("input_matrix", "output_matrix", "counts", "subword_offsets", "subword_rows")
+
+
+class Model:
+    """Word vectors built from subword rows; the result of `kofasttext.train`.
+
+    A word's vector is the sum of its rows in ``input_matrix``: its own row when it
+    is in the vocabulary, plus one row per n-gram of its subword scheme. Any word
+    therefore gets a vector -- an unseen conjugation or a typo shares n-grams with
+    the words it resembles -- and a word with no known row gets a zero vector.
+    Queries compare vectors by cosine similarity.
+
+    Examples
+    --------
+    >>> model = kft.load("nsmc.kft")  # doctest: +SKIP
+    >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
+    [('몰랐겠다', 0.83), ('몰랐지', 0.81), ('몰랐을', 0.78)]
+    """
+
+    def __init__(
+        self,
+        config: dict,
+        vocab: Vocabulary,
+        input_matrix: np.ndarray,
+        output_matrix: np.ndarray,
+        subword_offsets: np.ndarray,
+        subword_rows: np.ndarray,
+    ):
+        self.config = config
+        self.vocab = vocab
+        self.scheme = SubwordScheme.from_config(config)
+        self.input_matrix = input_matrix
+        self.output_matrix = output_matrix
+        self.subword_offsets = subword_offsets
+        self.subword_rows = subword_rows
+        self._word_vectors = None
+        self._unit_vectors = None
+
+    # -- what the model is -------------------------------------------------
+    @property
+    def words(self) -> list[str]:
+        """In-vocabulary words, most frequent first."""
+        return self.vocab.words
+
+    @property
+    def dim(self) -> int:
+        return int(self.input_matrix.shape[1])
+
+    def __contains__(self, word: str) -> bool:
+        """True when ``word`` is in the vocabulary (any word has a vector regardless)."""
+        return query_word(word) in self.vocab
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return f"<kofasttext.Model {len(self)} words, dim {self.dim}, subwords={c['subwords']!r}, bucket={c['bucket']}>"
+
+    # -- vectors -------------------------------------------------------------
+    def get_subwords(self, word: str) -> tuple[list[str], np.ndarray]:
+        """The pieces a word's vector is summed from, and their rows.
+
+        The word itself comes first when it is in the vocabulary, then its n-grams
+        (for the jamo scheme written in conjoining jamo). Row ids follow fastText:
+        words ``0..nwords-1``, n-grams ``nwords + hash % bucket``.
+
+        Examples
+        --------
+        >>> model.get_subwords("몰랐다")  # syllable scheme, minn 2, maxn 4  # doctest: +SKIP
+        (['<몰', '<몰랐', '<몰랐다', '몰랐', ...], array([...]))
+        """
+        word = query_word(word)
+        ngrams = self.scheme.ngrams(word)
+        word_id = self.vocab.id(word)
+        if word_id >= 0:
+            start, end = self.subword_offsets[word_id], self.subword_offsets[word_id + 1]
+            return [word] + ngrams, np.asarray(self.subword_rows[start:end], dtype=np.int64)
+        return ngrams, self.scheme.bucket_ids(ngrams) + len(self.vocab)
+
+    def get_word_vector(self, word: str) -> np.ndarray:
+        """Vector of any word: the sum of its subword rows (zeros if it has none).
+
+        Examples
+        --------
+        >>> model.get_word_vector("몰랐겠지").shape  # doctest: +SKIP
+        (100,)
+        """
+        _, rows = self.get_subwords(word)
+        if len(rows) == 0:
+            return np.zeros(self.dim, dtype=np.float32)
+        return np.asarray(self.input_matrix[rows], dtype=np.float32).sum(0)
+
+    __getitem__ = get_word_vector
+
+    def word_vectors(self) -> np.ndarray:
+        """Vectors of all in-vocabulary words, ``[len(model.words), dim]``, in `words` order."""
+        if self._word_vectors is None:
+            vectors = np.empty((len(self.vocab), self.dim), dtype=np.float32)
+            offsets = self.subword_offsets
+            chunk = 4096  # bounds the gathered rows to a few tens of MB
+            for start in range(0, len(self.vocab), chunk):
+                end = min(start + chunk, len(self.vocab))
+                rows = np.asarray(self.subword_rows[offsets[start] : offsets[end]])
+                gathered = np.asarray(self.input_matrix[rows], dtype=np.float32)
+                vectors[start:end] = np.add.reduceat(gathered, offsets[start:end] - offsets[start])
+            self._word_vectors = vectors
+        return self._word_vectors
+
+    def _unit(self) -> np.ndarray:
+        if self._unit_vectors is None:
+            vectors = self.word_vectors()
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            self._unit_vectors = vectors / np.maximum(norms, 1e-12)
+        return self._unit_vectors
+
+    # -- queries -------------------------------------------------------------
+    def similarity(self, first: str, second: str) -> float:
+        """Cosine similarity of two words' vectors (0.0 if either has no vector).
+
+        Examples
+        --------
+        >>> model.similarity("몰랐다", "몰랐겠지")  # doctest: +SKIP
+        0.79
+        """
+        a, b = self.get_word_vector(first), self.get_word_vector(second)
+        norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+        return float(a @ b / norms) if norms > 0 else 0.0
+
+    def most_similar(self, positive=(), negative=(), topn: int = 10) -> list[tuple[str, float]]:
+        """In-vocabulary words nearest to ``sum(positive) - sum(negative)``.
+
+        Each word's vector is scaled to unit length first (as gensim does); the
+        query words themselves are left out of the answer. A query with no vector
+        at all (an unseen word of a ``subwords="none"`` model) gives ``[]``.
+
+        Parameters
+        ----------
+        positive : str or list of str
+        negative : str or list of str
+        topn : int
+
+        Examples
+        --------
+        >>> model.most_similar("몰랐겠지", topn=2)  # doctest: +SKIP
+        [('몰랐겠다', 0.83), ('몰랐지', 0.81)]
+        >>> model.most_similar(positive=["한국", "도쿄"], negative=["서울"], topn=1)  # doctest: +SKIP
+        [('일본', 0.61)]
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive)
+        negative = [negative] if isinstance(negative, str) else list(negative)
+        if not positive and not negative:
+            raise UsageError("most_similar needs at least one word")
+        if topn < 1:
+            return []
+        query = np.zeros(self.dim, dtype=np.float32)
+        for words, sign in ((positive, 1.0), (negative, -1.0)):
+            for word in words:
+                vector = self.get_word_vector(word)
+                norm = np.linalg.norm(vector)
+                if norm > 0:
+                    query += sign * vector / norm
+        if not np.any(query):
+            return []
+        scores = self._unit() @ (query / np.linalg.norm(query))
+        excluded = [self.vocab.id(query_word(w)) for w in positive + negative]
+        excluded = [i for i in excluded if i >= 0]
+        scores[excluded] = -np.inf
+        count = min(topn, len(scores) - len(excluded))
+        if count <= 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.vocab.words[i], float(scores[i])) for i in best]
+
+    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
+        """Solve ``a : b = c : ?`` with 3CosAdd (``b - a + c``).
+
+        Examples
+        --------
+        >>> model.analogy("서울", "한국", "도쿄")  # doctest: +SKIP
+        [('일본', 0.61)]
+        """
+        return self.most_similar(positive=[b, c], negative=[a], topn=topn)
+
+    # -- files ---------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
+        arrays = {
+            "input_matrix": np.asarray(self.input_matrix, dtype=np.float32),
+            "output_matrix": np.asarray(self.output_matrix, dtype=np.float32),
+            "counts": self.vocab.counts.astype(np.int64),
+            "subword_offsets": np.asarray(self.subword_offsets, dtype=np.int64),
+            "subword_rows": np.asarray(self.subword_rows, dtype=np.int32),
+        }
+        write_model_file(path, self.config, self.vocab.words, arrays)
+
+    @classmethod
+    def load(cls, path: str) -> "Model":
+        """Open a model file; the big matrices are memory-mapped, not read."""
+        config, words, arrays = read_model_file(path)
+        missing = [name for name in _ARRAYS if name not in arrays]
+        if missing or "subwords" not in config:
+            raise ModelFileError(f"{path} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
+        try:
+            scheme = SubwordScheme.from_config(config)
+        except (KeyError, TypeError, ValueError):
+            raise ModelFileError(f"{path} is damaged: its subword configuration cannot be read") from None
+        nwords = len(words)
+        expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
+        if (
+            arrays["input_matrix"].shape[0] != expected_rows
+            or arrays["counts"].shape != (nwords,)
+            or arrays["subword_offsets"].shape != (nwords + 1,)
+        ):
+            raise ModelFileError(f"{path} is damaged: its arrays do not match its vocabulary")
+        vocab = Vocabulary(words, np.asarray(arrays["counts"]))
+        return cls(
+            config,
+            vocab,
+            arrays["input_matrix"],
+            arrays["output_matrix"],
+            np.asarray(arrays["subword_offsets"]),
+            arrays["subword_rows"],
+        )
+
+
+def load(path: str) -> Model:
+    """Load a model saved by `Model.save` (or the ``kofasttext train`` command).
+
+    Examples
+    --------
+    >>> import kofasttext as kft
+    >>> model = kft.load("nsmc.kft")  # doctest: +SKIP
+    >>> model["몰랐겠지"].shape  # doctest: +SKIP
+    (100,)
+    """
+    return Model.load(path)

@@ -1,0 +1,111 @@
+"""The model file: one self-describing file, no pickle, arrays memory-mapped on load.
+
+Layout::
+
+    MAGIC (8 bytes) | format version (uint32 LE) | header length (uint64 LE)
+    header: UTF-8 JSON {"config": {...}, "words": [...], "arrays": {name: {dtype, shape, offset}}, "file_size": N}
+    arrays: raw little-endian data, each starting at a 64-byte aligned offset
+
+Loading checks the magic (another program's file), the version (a newer
+kofasttext's file), the header and that the file is exactly ``file_size`` bytes
+(a truncated copy), before anything is mapped. Nothing in the file is executed:
+JSON and raw numbers only. Saving writes a temporary file beside the target,
+fsyncs it and renames it over the target, so a crash leaves the old file or the
+new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+from .errors import ModelFileError
+
+MAGIC = b"KOFTXT\x00\x01"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sIQ")
+_ALIGN = 64
+_DTYPES = {"<f4", "<i4", "<i8"}
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // _ALIGN) * _ALIGN
+
+
+def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str, np.ndarray]) -> None:
+    """Atomically write ``config``, ``words`` and ``arrays`` to ``path``."""
+    arrays = {name: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")) for name, a in arrays.items()}
+    header = {"config": config, "words": words, "arrays": {}, "file_size": 0}
+    # Offsets depend on the header's length and the header holds the offsets:
+    # lay out twice, the second time with room for the final numbers.
+    for _ in range(2):
+        offset = _aligned(_PREFIX.size + len(json.dumps(header, ensure_ascii=False).encode()) + 64)
+        for name, array in arrays.items():
+            header["arrays"][name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+            offset = _aligned(offset + array.nbytes)
+        header["file_size"] = offset
+    header_bytes = json.dumps(header, ensure_ascii=False).encode()
+    first_offset = min((spec["offset"] for spec in header["arrays"].values()), default=header["file_size"])
+    if _PREFIX.size + len(header_bytes) > first_offset:
+        raise RuntimeError("model header outgrew its reserved space")  # a bug, not bad input
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".kofasttext-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)))
+            out.write(header_bytes)
+            for name, array in arrays.items():
+                out.seek(header["arrays"][name]["offset"])
+                out.write(memoryview(array).cast("B"))
+            out.truncate(header["file_size"])
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
+    """Check and open a model file; arrays come back as read-only memory maps."""
+    if not os.path.isfile(path):
+        raise ModelFileError(f"model file not found: {path}")
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        prefix = handle.read(_PREFIX.size)
+        if len(prefix) < _PREFIX.size or prefix[:8] != MAGIC:
+            raise ModelFileError(f"{path} is not a kofasttext model file")
+        _, version, header_length = _PREFIX.unpack(prefix)
+        if version != FORMAT_VERSION:
+            raise ModelFileError(
+                f"{path} has model format version {version}; this kofasttext reads version {FORMAT_VERSION}"
+            )
+        header_bytes = handle.read(header_length)
+    try:
+        if len(header_bytes) != header_length:
+            raise ValueError("short header")
+        header = json.loads(header_bytes)
+        expected_size = int(header["file_size"])
+        config, words, specs = header["config"], header["words"], header["arrays"]
+    except (ValueError, KeyError, TypeError):
+        raise ModelFileError(f"{path} is damaged: its header cannot be read (truncated?)") from None
+    if size != expected_size:
+        raise ModelFileError(f"{path} is truncated or damaged: {size} bytes, expected {expected_size}")
+    arrays = {}
+    for name, spec in specs.items():
+        if spec.get("dtype") not in _DTYPES:
+            raise ModelFileError(f"{path} is damaged: array {name!r} has dtype {spec.get('dtype')!r}")
+        shape = tuple(int(n) for n in spec["shape"])
+        end = spec["offset"] + int(np.prod(shape)) * np.dtype(spec["dtype"]).itemsize
+        if end > size:
+            raise ModelFileError(f"{path} is damaged: array {name!r} runs past the end of the file")
+        if np.prod(shape) == 0:
+            arrays[name] = np.zeros(shape, dtype=spec["dtype"])
+        else:
+            arrays[name] = np.memmap(path, dtype=spec["dtype"], mode="r", offset=spec["offset"], shape=shape)
+    return config, words, arrays

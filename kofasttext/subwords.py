@@ -1,0 +1,254 @@
+"""Subword schemes: which character n-grams a word is made of, and their rows.
+
+The n-gram enumeration and the hash follow fastText's ``Dictionary::computeSubwords``
+and ``Dictionary::hash`` exactly, so for the syllable scheme our n-grams and bucket
+ids are the ones ``fasttext``'s ``get_subwords`` gives for the same minn/maxn/bucket:
+
+* the word is wrapped as ``<word>``; n-grams of ``minn..maxn`` code points start at
+  every position; the 1-grams ``<`` and ``>`` alone are never n-grams;
+* n-grams are listed by start position, then by length, duplicates kept (a word
+  with a repeated n-gram sums that row twice, as fastText does);
+* the hash is 32-bit FNV-1a over the UTF-8 bytes, each byte sign-extended
+  (``uint32(int8(b))``) before the xor -- every Hangul byte is >= 0x80, so this
+  matters for every Korean n-gram;
+* the row of an n-gram is ``nwords + hash % bucket`` (words own rows 0..nwords-1).
+
+Schemes (`SubwordScheme.name`):
+
+* ``syllable``: n-grams over code points of ``<word>`` (a Hangul syllable is one);
+* ``jamo``: n-grams over ``<`` + `hangul.to_jamo` (word) + ``>``, three symbols per
+  syllable, so 몰랐다 and 모르다 still share ``<모``;
+* ``hybrid``: the syllable n-grams plus the jamo n-grams that are not already among
+  them (a jamo n-gram with no Hangul in it equals a syllable n-gram), hashed into
+  the same buckets;
+* ``none``: no n-grams: a word is its own row (plain word2vec).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import UsageError
+from .hangul import to_jamo
+
+SCHEMES = ("syllable", "jamo", "hybrid", "none")
+
+#: Default n-gram lengths, in symbols of each kind. Two to four syllables cover a
+#: Korean stem plus an ending; three to six jamo are one to two syllables.
+DEFAULT_SYLLABLE_RANGE = (2, 4)
+DEFAULT_JAMO_RANGE = (3, 6)
+
+BOW, EOW = "<", ">"
+FNV_OFFSET_BASIS = 2166136261
+FNV_PRIME = 16777619
+
+
+def fasttext_hash(text: str) -> int:
+    """fastText's FNV-1a hash of ``text`` (UTF-8, bytes sign-extended).
+
+    Examples
+    --------
+    >>> fasttext_hash("<한국")
+    2209124397
+    """
+    h = FNV_OFFSET_BASIS
+    for byte in text.encode("utf-8"):
+        if byte >= 0x80:  # int8 -> uint32 sign extension
+            byte |= 0xFFFFFF00
+        h = ((h ^ byte) * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def fasttext_hash_many(texts: list[str]) -> np.ndarray:
+    """`fasttext_hash` of many strings at once, vectorised over the strings.
+
+    Returns a ``uint32`` array. Used to hash every n-gram of a vocabulary in one go.
+    """
+    if not texts:
+        return np.zeros(0, dtype=np.uint32)
+    encoded = [t.encode("utf-8") for t in texts]
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    width = int(lengths.max())
+    padded = np.zeros((len(encoded), width), dtype=np.uint8)
+    flat = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    rows = np.repeat(np.arange(len(encoded)), lengths)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    padded[rows, cols] = flat
+    signed = padded.astype(np.int8).astype(np.int32).view(np.uint32)  # sign extension
+    h = np.full(len(encoded), FNV_OFFSET_BASIS, dtype=np.uint32)
+    for col in range(width):
+        active = lengths > col
+        h = np.where(active, (h ^ signed[:, col]) * np.uint32(FNV_PRIME), h)
+    return h
+
+
+def char_ngrams(text: str, minn: int, maxn: int) -> list[str]:
+    """fastText's n-grams of ``<text>``: ``minn..maxn`` code points, by start then length.
+
+    Examples
+    --------
+    >>> char_ngrams("한국어", 2, 3)
+    ['<한', '<한국', '한국', '한국어', '국어', '국어>', '어>']
+    """
+    wrapped = BOW + text + EOW
+    last = len(wrapped)
+    grams = []
+    for start in range(last):
+        for n in range(max(minn, 1), maxn + 1):
+            end = start + n
+            if end > last:
+                break
+            if n == 1 and (start == 0 or end == last):
+                continue
+            grams.append(wrapped[start:end])
+    return grams
+
+
+@dataclass(frozen=True)
+class SubwordScheme:
+    """How words are cut into hashed n-grams.
+
+    Parameters
+    ----------
+    name : {"syllable", "jamo", "hybrid", "none"}
+    syllable_range, jamo_range : (minn, maxn) or None
+        N-gram lengths for each kind of n-gram the scheme uses.
+    bucket : int
+        Number of hash buckets shared by all n-grams.
+    """
+
+    name: str
+    syllable_range: tuple[int, int] | None
+    jamo_range: tuple[int, int] | None
+    bucket: int
+
+    @classmethod
+    def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = 2_000_000):
+        """Build a scheme from user options, with per-scheme defaults.
+
+        ``minn``/``maxn`` are ints for syllable and jamo; for hybrid they are pairs
+        ``(syllable, jamo)``, e.g. ``minn=(2, 3), maxn=(4, 6)``. ``None`` takes the
+        default of `DEFAULT_SYLLABLE_RANGE` / `DEFAULT_JAMO_RANGE`.
+
+        Examples
+        --------
+        >>> SubwordScheme.create("hybrid", minn=(2, 3), maxn=(4, 6)).jamo_range
+        (3, 6)
+        """
+        if name not in SCHEMES:
+            raise UsageError(f"unknown subword scheme {name!r}; choose one of {', '.join(SCHEMES)}")
+        if name == "none":
+            return cls(name, None, None, 0)
+        if not isinstance(bucket, int) or bucket <= 0:
+            raise UsageError(f"bucket must be a positive integer for subwords={name!r}, got {bucket!r}")
+        if name == "hybrid":
+            minn_syl, minn_jamo = _pair(minn, "minn")
+            maxn_syl, maxn_jamo = _pair(maxn, "maxn")
+            syllable = _range(minn_syl, maxn_syl, DEFAULT_SYLLABLE_RANGE, "syllable")
+            jamo = _range(minn_jamo, maxn_jamo, DEFAULT_JAMO_RANGE, "jamo")
+            return cls(name, syllable, jamo, bucket)
+        if isinstance(minn, (tuple, list)) or isinstance(maxn, (tuple, list)):
+            raise UsageError(f"minn/maxn pairs are for subwords='hybrid'; {name!r} takes single numbers")
+        if name == "syllable":
+            return cls(name, _range(minn, maxn, DEFAULT_SYLLABLE_RANGE, "syllable"), None, bucket)
+        return cls(name, None, _range(minn, maxn, DEFAULT_JAMO_RANGE, "jamo"), bucket)
+
+    def to_config(self) -> dict:
+        return {
+            "subwords": self.name,
+            "syllable_range": list(self.syllable_range) if self.syllable_range else None,
+            "jamo_range": list(self.jamo_range) if self.jamo_range else None,
+            "bucket": self.bucket,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SubwordScheme":
+        syllable, jamo = config["syllable_range"], config["jamo_range"]
+        return cls(
+            config["subwords"],
+            tuple(syllable) if syllable else None,
+            tuple(jamo) if jamo else None,
+            int(config["bucket"]),
+        )
+
+    def ngrams(self, word: str) -> list[str]:
+        """The n-gram strings of ``word`` (already normalised), in row order.
+
+        Examples
+        --------
+        >>> SubwordScheme.create("syllable", minn=2, maxn=2).ngrams("몰랐다")
+        ['<몰', '몰랐', '랐다', '다>']
+        >>> len(SubwordScheme.create("jamo", minn=3, maxn=3).ngrams("몰랐다"))
+        9
+        """
+        grams = []
+        if self.syllable_range:
+            grams = char_ngrams(word, *self.syllable_range)
+        if self.jamo_range:
+            jamo_grams = char_ngrams(to_jamo(word), *self.jamo_range)
+            if grams:
+                seen = set(grams)
+                jamo_grams = [g for g in jamo_grams if g not in seen]
+            grams = grams + jamo_grams
+        return grams
+
+    def bucket_ids(self, ngrams: list[str]) -> np.ndarray:
+        """``hash % bucket`` of each n-gram (add ``nwords`` for its row id)."""
+        if not ngrams:
+            return np.zeros(0, dtype=np.int64)
+        return (fasttext_hash_many(ngrams) % np.uint32(self.bucket)).astype(np.int64)
+
+
+def _pair(value, option: str):
+    if value is None:
+        return None, None
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return value
+    raise UsageError(f"subwords='hybrid' takes {option} as a pair (syllable, jamo), e.g. 2,3; got {value!r}")
+
+
+def _range(minn, maxn, default: tuple[int, int], kind: str) -> tuple[int, int]:
+    minn = default[0] if minn is None else minn
+    maxn = default[1] if maxn is None else maxn
+    for option, value in (("minn", minn), ("maxn", maxn)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise UsageError(f"{kind} {option} must be a positive integer, got {value!r}")
+    if minn > maxn:
+        raise UsageError(f"{kind} minn ({minn}) is larger than maxn ({maxn})")
+    return (minn, maxn)
+
+
+def subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of every vocabulary word, computed once, as a CSR table.
+
+    Word ``i`` is the sum of rows ``rows[offsets[i]:offsets[i+1]]``: its own row
+    ``i`` first, then ``len(words) + bucket_id`` for each n-gram, in `ngrams` order.
+
+    Returns
+    -------
+    offsets : np.ndarray of int64, shape (len(words) + 1,)
+    rows : np.ndarray of int32
+    """
+    nwords = len(words)
+    per_word = [scheme.ngrams(word) for word in words]
+    lengths = np.fromiter((len(g) + 1 for g in per_word), dtype=np.int64, count=nwords)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # Hash each distinct n-gram once; many words share theirs.
+    distinct: dict[str, int] = {}
+    for grams in per_word:
+        for gram in grams:
+            distinct.setdefault(gram, len(distinct))
+    distinct_rows = np.zeros(len(distinct), dtype=np.int64)
+    names = list(distinct)
+    chunk = 200_000  # bounds the padded byte matrix of the vectorised hash
+    for start in range(0, len(names), chunk):
+        distinct_rows[start : start + chunk] = scheme.bucket_ids(names[start : start + chunk]) + nwords
+    rows = np.empty(int(offsets[-1]), dtype=np.int32)
+    rows[offsets[:-1]] = np.arange(nwords, dtype=np.int32)
+    gram_ids = np.fromiter((distinct[g] for grams in per_word for g in grams), dtype=np.int64)
+    is_own_row = np.zeros(len(rows), dtype=bool)
+    is_own_row[offsets[:-1]] = True
+    rows[~is_own_row] = distinct_rows[gram_ids]
+    return offsets, rows
