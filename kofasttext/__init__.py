@@ -8,9 +8,9 @@ Examples
 >>> model.save("nsmc.kft"); model = kft.load("nsmc.kft")  # doctest: +SKIP
 """
 
-from .errors import CorpusError, KofasttextError, ModelFileError, UsageError
+from .errors import CorpusError, KofasttextError, ModelFileError, TrainingError, UsageError
 from .model import Model, load
 from .trainer import train
 
 __version__ = "0.1.0"
-__all__ = ["train", "load", "Model", "KofasttextError", "CorpusError", "ModelFileError", "UsageError", "__version__"]
+__all__ = ["train", "load", "Model", "KofasttextError", "CorpusError", "ModelFileError", "TrainingError", "UsageError", "__version__"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from array import array
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -68,7 +69,7 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
     Line ends may be LF or CRLF; a UTF-8 byte-order mark is skipped.
     """
     stats = stats if stats is not None else ReadStats()
-    is_tsv = path.endswith(TSV_SUFFIXES)
+    is_tsv = path.lower().endswith(TSV_SUFFIXES)
     if column is not None and not is_tsv:
         raise CorpusError(f"--column is for .tsv files; {path} is read as plain text")
     try:
@@ -97,7 +98,7 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
                     line = cells[column_index]
                 stats.lines += 1
                 yield line
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise CorpusError(f"cannot read {path}: {error}") from None
 
 

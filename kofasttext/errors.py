@@ -13,5 +13,9 @@ class CorpusError(KofasttextError):
     """A corpus that cannot be trained on (missing, empty, no frequent word, ...)."""
 
 
+class TrainingError(KofasttextError):
+    """Training that cannot produce a usable model (the loss became inf or nan)."""
+
+
 class ModelFileError(KofasttextError):
     """A model file that is missing, truncated, from another program or version."""

@@ -175,8 +175,8 @@ class Model:
         if not np.any(query):
             return []
         scores = self._unit() @ (query / np.linalg.norm(query))
-        excluded = [self.vocab.id(query_word(w)) for w in positive + negative]
-        excluded = [i for i in excluded if i >= 0]
+        excluded = {self.vocab.id(query_word(w)) for w in positive + negative} - {-1}
+        excluded = sorted(excluded)
         scores[excluded] = -np.inf
         count = min(topn, len(scores) - len(excluded))
         if count <= 0:

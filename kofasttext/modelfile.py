@@ -55,6 +55,7 @@ def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".kofasttext-", suffix=".tmp", dir=directory)
     try:
+        os.chmod(temporary, _file_mode(path))
         with os.fdopen(handle, "wb") as out:
             out.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)))
             out.write(header_bytes)
@@ -71,6 +72,15 @@ def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str
         raise
 
 
+def _file_mode(path: str) -> int:
+    """Mode for the new file: the old file's, or what open() would give (mkstemp gives 0600)."""
+    if os.path.exists(path):
+        return os.stat(path).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
     """Check and open a model file; arrays come back as read-only memory maps."""
     if not os.path.isfile(path):
@@ -81,6 +91,8 @@ def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
         if len(prefix) < _PREFIX.size or prefix[:8] != MAGIC:
             raise ModelFileError(f"{path} is not a kofasttext model file")
         _, version, header_length = _PREFIX.unpack(prefix)
+        if header_length > size - _PREFIX.size:
+            raise ModelFileError(f"{path} is truncated or damaged: its header runs past the end of the file")
         if version != FORMAT_VERSION:
             raise ModelFileError(
                 f"{path} has model format version {version}; this kofasttext reads version {FORMAT_VERSION}"
@@ -91,21 +103,23 @@ def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
             raise ValueError("short header")
         header = json.loads(header_bytes)
         expected_size = int(header["file_size"])
-        config, words, specs = header["config"], header["words"], header["arrays"]
-    except (ValueError, KeyError, TypeError):
-        raise ModelFileError(f"{path} is damaged: its header cannot be read (truncated?)") from None
+        config, words = dict(header["config"]), list(header["words"])
+        layout = {
+            name: (spec["dtype"], tuple(int(n) for n in spec["shape"]), int(spec["offset"]))
+            for name, spec in header["arrays"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ModelFileError(f"{path} is damaged: its header cannot be read") from None
     if size != expected_size:
         raise ModelFileError(f"{path} is truncated or damaged: {size} bytes, expected {expected_size}")
     arrays = {}
-    for name, spec in specs.items():
-        if spec.get("dtype") not in _DTYPES:
-            raise ModelFileError(f"{path} is damaged: array {name!r} has dtype {spec.get('dtype')!r}")
-        shape = tuple(int(n) for n in spec["shape"])
-        end = spec["offset"] + int(np.prod(shape)) * np.dtype(spec["dtype"]).itemsize
-        if end > size:
+    for name, (dtype, shape, offset) in layout.items():
+        if dtype not in _DTYPES or min(shape, default=0) < 0 or offset < 0:
+            raise ModelFileError(f"{path} is damaged: array {name!r} is described wrongly")
+        if offset + int(np.prod(shape)) * np.dtype(dtype).itemsize > size:
             raise ModelFileError(f"{path} is damaged: array {name!r} runs past the end of the file")
         if np.prod(shape) == 0:
-            arrays[name] = np.zeros(shape, dtype=spec["dtype"])
+            arrays[name] = np.zeros(shape, dtype=dtype)
         else:
-            arrays[name] = np.memmap(path, dtype=spec["dtype"], mode="r", offset=spec["offset"], shape=shape)
+            arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
     return config, words, arrays

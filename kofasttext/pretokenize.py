@@ -16,8 +16,8 @@ from .hangul import normalize
 
 PRETOKENIZERS = ("whitespace",)
 
-# A run of word characters (letters incl. Hangul and compatibility jamo, digits,
-# marks, underscore), or a run of anything that is neither a word char nor space.
+# A run of word characters (Python's \w: letters including Hangul and compatibility
+# jamo, digits, underscore), or a run of anything that is neither that nor space.
 _TOKEN = re.compile(r"\w+|[^\w\s]+")
 
 

@@ -80,12 +80,34 @@ def skipgram_step(
     pair_hidden_grad = positive_grad.unsqueeze(1) * positive_rows + torch.bmm(
         negative_grad.unsqueeze(1), negative_rows
     ).squeeze(1)
-    output_matrix.index_add_(0, pair_context, positive_grad.unsqueeze(1) * pair_hidden)
-    output_matrix.index_add_(
-        0, negatives.reshape(-1), (negative_grad.unsqueeze(2) * pair_hidden.unsqueeze(1)).reshape(-1, hidden.shape[1])
+    dim = hidden.shape[1]
+    add_rows_capped(
+        output_matrix,
+        torch.cat([pair_context, negatives.reshape(-1)]),
+        torch.cat([positive_grad.unsqueeze(1) * pair_hidden, (negative_grad.unsqueeze(2) * pair_hidden.unsqueeze(1)).reshape(-1, dim)]),
     )
-
     hidden_grad = torch.zeros_like(hidden).index_add_(0, pair_centre, pair_hidden_grad)
     row_grad = (hidden_grad / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
-    input_matrix.index_add_(0, flat_rows, row_grad)
+    add_rows_capped(input_matrix, flat_rows, row_grad)
     return loss
+
+
+#: At most this many of a row's updates in one minibatch count in full.
+MAX_SUMMED_UPDATES = 8
+
+
+def add_rows_capped(matrix: torch.Tensor, index: torch.Tensor, updates: torch.Tensor, cap: int = MAX_SUMMED_UPDATES):
+    """``matrix[index] += updates``, but a row hit ``k > cap`` times gets ``cap / k`` of the sum.
+
+    Sequential SGD would apply a frequent word's k updates one after another, each
+    seeing the effect of the last; a minibatch computes all k from the same stale
+    row, and their plain sum overshoots once k * lr * |h|^2 is large (with no
+    subsampling, "." is a context hundreds of times per batch and the vectors
+    collapse). Capping the summed step at ``cap`` updates keeps rare rows exact and
+    frequent rows stable.
+    """
+    unique, inverse, counts = torch.unique(index, return_inverse=True, return_counts=True)
+    summed = torch.zeros(len(unique), matrix.shape[1], dtype=matrix.dtype, device=matrix.device)
+    summed.index_add_(0, inverse, updates)
+    summed *= (cap / counts.clamp(min=cap).to(matrix.dtype)).unsqueeze(1)
+    matrix.index_add_(0, unique, summed)

@@ -10,6 +10,7 @@ on the same line; the learning rate falls linearly from ``lr`` to 0 over all
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -17,16 +18,19 @@ import numpy as np
 import torch
 
 from .corpus import EncodedCorpus, encode_corpus
-from .errors import UsageError
+from .errors import TrainingError, UsageError
 from .model import Model
 from .progress import Progress, format_count, format_duration
 from .subwords import SubwordScheme, subword_table
 from .sgns import skipgram_step
 from .vocab import NEGATIVE_EXPONENT
 
-#: Centre words per minibatch. Larger batches are faster but sum more updates to
-#: frequent rows computed from the same (stale) parameters.
-BATCH_CENTRES = 1024
+#: Centre words per minibatch: larger batches are faster, but sum more updates
+#: computed from the same stale parameters. A small corpus gets smaller batches so
+#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps.
+MAX_BATCH_CENTRES = 1024
+MIN_BATCH_CENTRES = 16
+MIN_STEPS_PER_EPOCH = 256
 
 
 def train(
@@ -190,14 +194,15 @@ def _train_matrices(
 
     ntokens = len(tokens)
     total = epochs * ntokens
+    batch_centres = int(np.clip(ntokens // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES))
     started = time.monotonic()
     smoothed_loss = None
     for epoch in range(epochs):
         kept = torch.nonzero(torch.rand(ntokens, generator=generator) < keep_probability[tokens]).squeeze(1)
         kept_tokens, kept_lines = tokens[kept], line_of_token[kept]
         nkept = len(kept)
-        for start in range(0, nkept, BATCH_CENTRES):
-            end = min(start + BATCH_CENTRES, nkept)
+        for start in range(0, nkept, batch_centres):
+            end = min(start + batch_centres, nkept)
             done = epoch * ntokens + int(kept[end - 1]) + 1
             current_lr = lr * max(0.0, 1.0 - (epoch * ntokens + int(kept[start])) / total)
 
@@ -226,6 +231,10 @@ def _train_matrices(
                 negatives.view(-1, neg).to(device),
                 current_lr,
             )
+            if not math.isfinite(loss):
+                raise TrainingError(
+                    f"training diverged in epoch {epoch + 1} (the loss became {loss}); try a lower --lr"
+                )
             pair_loss = loss / len(pair_centre)
             smoothed_loss = pair_loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * pair_loss
             elapsed = time.monotonic() - started

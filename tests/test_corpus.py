@@ -1,0 +1,260 @@
+"""Reading and encoding corpora (kofasttext.corpus) and the vocabulary's
+sampling distributions (kofasttext.vocab)."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import time
+
+import numpy as np
+import pytest
+
+from kofasttext import CorpusError
+from kofasttext.corpus import encode_corpus, iter_lines
+from kofasttext.pretokenize import split_words
+from kofasttext.vocab import NEGATIVE_EXPONENT, Vocabulary
+
+from conftest import SMALL_LINES, corrupt_gzip
+
+
+def decoded(corpus) -> list[list[str]]:
+    """The kept words of every line, read back through the vocabulary."""
+    words = corpus.vocab.words
+    starts = corpus.line_starts
+    return [[words[t] for t in corpus.tokens[starts[i] : starts[i + 1]]] for i in range(len(starts) - 1)]
+
+
+def expected_words(lines) -> list[list[str]]:
+    return [split_words(line) for line in lines if split_words(line)]
+
+
+# -- formats ------------------------------------------------------------------------
+def test_txt(write_corpus):
+    corpus = encode_corpus(str(write_corpus("c.txt", SMALL_LINES)), min_count=1)
+    assert decoded(corpus) == expected_words(SMALL_LINES)
+    assert corpus.tokens.dtype == np.int32
+    assert corpus.stats.lines == len(SMALL_LINES)
+    assert corpus.stats.tokens == sum(len(split_words(line)) for line in SMALL_LINES)
+    assert corpus.stats.invalid_utf8_lines == 0 and corpus.stats.warnings == []
+
+
+def test_gzip_gives_the_same_tokens_as_plain_text(write_corpus):
+    plain = encode_corpus(str(write_corpus("c.txt", SMALL_LINES)), min_count=1)
+    data = gzip.compress("".join(line + "\n" for line in SMALL_LINES).encode())
+    for name in ("c.txt.gz", "misnamed.txt"):  # gzip is recognised by its magic
+        zipped = encode_corpus(str(write_corpus(name, data)), min_count=1)
+        assert zipped.vocab.words == plain.vocab.words
+        assert np.array_equal(zipped.tokens, plain.tokens)
+        assert np.array_equal(zipped.line_starts, plain.line_starts)
+
+
+def test_truncated_gzip_is_a_corpus_error(write_corpus):
+    data = gzip.compress(("영화 재밌다\n" * 2000).encode())
+    path = write_corpus("broken.txt.gz", data[: len(data) // 2])
+    with pytest.raises(CorpusError, match="cannot read"):
+        encode_corpus(str(path), min_count=1)
+
+
+def test_corrupt_gzip_is_a_corpus_error(write_corpus):
+    """Damaged deflate data makes zlib raise zlib.error, which is neither an
+    OSError nor EOFError; it must still become a CorpusError (a one-line CLI
+    message), not escape as a traceback."""
+    path = write_corpus("corrupt.txt.gz", corrupt_gzip("영화 재밌다\n" * 100))
+    with pytest.raises(CorpusError, match="corrupt.txt.gz"):
+        encode_corpus(str(path), min_count=1)
+
+
+TSV = ["id\tdocument\tlabel"] + [f"{i}\t{line}\t{i % 2}" for i, line in enumerate(SMALL_LINES)]
+
+
+@pytest.mark.parametrize("column", ["document", 1, "1"])
+def test_tsv_column_by_name_and_index(write_corpus, column):
+    corpus = encode_corpus(str(write_corpus("c.tsv", TSV)), min_count=1, column=column)
+    assert decoded(corpus) == expected_words(SMALL_LINES)
+    assert corpus.stats.lines == len(SMALL_LINES)  # the header is not a line of text
+
+
+def test_tsv_gz(write_corpus):
+    data = gzip.compress("".join(line + "\n" for line in TSV).encode())
+    corpus = encode_corpus(str(write_corpus("c.tsv.gz", data)), min_count=1, column="document")
+    assert decoded(corpus) == expected_words(SMALL_LINES)
+
+
+def test_tsv_without_column_is_a_corpus_error(write_corpus):
+    with pytest.raises(CorpusError, match="--column") as info:
+        encode_corpus(str(write_corpus("c.tsv", TSV)), min_count=1)
+    assert "document" in str(info.value)  # the header is shown to help choose
+
+
+@pytest.mark.parametrize("column", ["text", 7])
+def test_tsv_unknown_column_is_a_corpus_error(write_corpus, column):
+    with pytest.raises(CorpusError, match="no column"):
+        encode_corpus(str(write_corpus("c.tsv", TSV)), min_count=1, column=column)
+
+
+def test_tsv_short_row_is_a_corpus_error(write_corpus):
+    path = write_corpus("c.tsv", ["id\tdocument", "1\t영화 좋다", "2"])
+    with pytest.raises(CorpusError, match="line 3"):
+        encode_corpus(str(path), min_count=1, column="document")
+
+
+def test_column_on_plain_text_is_a_corpus_error(write_corpus):
+    with pytest.raises(CorpusError, match="--column"):
+        encode_corpus(str(write_corpus("c.txt", SMALL_LINES)), min_count=1, column="document")
+
+
+def test_crlf_gives_the_same_tokens_as_lf(write_corpus):
+    lf = encode_corpus(str(write_corpus("lf.txt", "\n".join(SMALL_LINES) + "\n")), min_count=1)
+    crlf = encode_corpus(str(write_corpus("crlf.txt", "\r\n".join(SMALL_LINES) + "\r\n")), min_count=1)
+    assert crlf.vocab.words == lf.vocab.words
+    assert np.array_equal(crlf.tokens, lf.tokens)
+    assert np.array_equal(crlf.line_starts, lf.line_starts)
+    assert not any("\r" in w for w in crlf.vocab.words)
+
+
+def test_utf8_bom_is_skipped(write_corpus):
+    corpus = encode_corpus(str(write_corpus("bom.txt", "\ufeff영화 좋다\n영화\n")), min_count=1)
+    assert decoded(corpus) == [["영화", "좋다"], ["영화"]]
+
+
+def test_utf16_is_a_corpus_error(write_corpus):
+    path = write_corpus("u16.txt", "영화 좋다\n".encode("utf-16"))
+    with pytest.raises(CorpusError, match="UTF-16"):
+        encode_corpus(str(path), min_count=1)
+
+
+def test_invalid_utf8_is_replaced_and_counted(write_corpus):
+    data = (
+        "영화 좋다\n".encode()
+        + b"\xc3\x28 bad \xff byte\n"  # invalid continuation, lone 0xff
+        + "좋다 ".encode() + "한".encode()[:2] + b"\n"  # truncated 3-byte sequence
+        + "영화 최고\n".encode()
+    )
+    corpus = encode_corpus(str(write_corpus("bad.txt", data)), min_count=1)
+    assert corpus.stats.invalid_utf8_lines == 2
+    assert corpus.stats.lines == 4
+    assert any("invalid UTF-8" in w for w in corpus.stats.warnings)
+    lines = decoded(corpus)
+    assert lines[0] == ["영화", "좋다"] and lines[-1] == ["영화", "최고"]
+    assert "bad" in lines[1] and "byte" in lines[1]
+    assert any("\ufffd" in w for w in corpus.vocab.words)
+
+
+def test_nul_bytes_are_counted_and_read_as_spaces(write_corpus):
+    data = "영화\x00좋다\n재밌다\n\x00\x00\n".encode()
+    corpus = encode_corpus(str(write_corpus("nul.txt", data)), min_count=1)
+    assert corpus.stats.nul_lines == 2
+    assert any("NUL" in w for w in corpus.stats.warnings)
+    assert decoded(corpus) == [["영화", "좋다"], ["재밌다"]]
+
+
+def test_ten_megabyte_single_line(write_corpus):
+    unit = "영화 정말 재밌다 ㅋㅋ 최고!! "
+    repeats = 10_000_000 // len(unit.encode()) + 1
+    path = write_corpus("long.txt", unit * repeats)  # no newline at all
+    assert path.stat().st_size >= 10_000_000
+    started = time.monotonic()
+    corpus = encode_corpus(str(path), min_count=1)
+    assert time.monotonic() - started < 60
+    assert corpus.stats.lines == 1
+    assert len(corpus.tokens) == 6 * repeats
+    assert corpus.line_starts.tolist() == [0, 6 * repeats]
+    assert sorted(corpus.vocab.words) == sorted(["영화", "정말", "재밌다", "ㅋㅋ", "최고", "!!"])
+
+
+# -- vocabulary, pruning, line bookkeeping ----------------------------------------------
+def test_vocabulary_most_frequent_first_ties_in_first_appearance_order(write_corpus):
+    corpus = encode_corpus(str(write_corpus("c.txt", ["나 가 다 가 나", "라 마 마 바"])), min_count=1)
+    # counts: 나 2, 가 2, 다 1, 라 1, 마 2, 바 1; 나 appears before 가, 가 before 마.
+    assert corpus.vocab.words == ["나", "가", "마", "다", "라", "바"]
+    assert corpus.vocab.counts.tolist() == [2, 2, 2, 1, 1, 1]
+
+
+def test_min_count_drops_rare_words_and_keeps_lines_consistent(write_corpus):
+    lines = [
+        "영화 정말 재밌다 희귀어1",
+        "희귀어2 희귀어3",  # no kept word: the line disappears
+        "영화 정말 좋다",
+        "",
+        "정말 영화 재밌다 좋다 영화",
+        "재밌다 희귀어4 좋다",
+    ]
+    corpus = encode_corpus(str(write_corpus("c.txt", lines)), min_count=2)
+    assert not any(w.startswith("희귀어") for w in corpus.vocab.words)
+    assert set(corpus.vocab.words) == {"영화", "정말", "재밌다", "좋다"}
+    assert np.all(corpus.vocab.counts >= 2)
+    kept = set(corpus.vocab.words)
+    expected = [[w for w in split_words(line) if w in kept] for line in lines]
+    expected = [line for line in expected if line]
+    assert decoded(corpus) == expected
+    starts = corpus.line_starts
+    assert starts[0] == 0 and starts[-1] == len(corpus.tokens)
+    assert np.all(np.diff(starts) > 0)
+    assert corpus.stats.lines == len(lines)
+    # counts agree with the encoded tokens
+    assert np.bincount(corpus.tokens, minlength=len(corpus.vocab)).tolist() == corpus.vocab.counts.tolist()
+
+
+# -- errors ------------------------------------------------------------------------
+def test_missing_file_is_a_corpus_error(tmp_path):
+    with pytest.raises(CorpusError, match="not found") as info:
+        encode_corpus(str(tmp_path / "nope.txt"))
+    assert "nope.txt" in str(info.value)
+
+
+def test_directory_is_a_corpus_error(tmp_path):
+    with pytest.raises(CorpusError, match="directory"):
+        encode_corpus(str(tmp_path))
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n   \n\t\n"])
+def test_empty_corpus_is_a_corpus_error(write_corpus, content):
+    with pytest.raises(CorpusError, match="no words"):
+        encode_corpus(str(write_corpus("empty.txt", content)), min_count=1)
+
+
+def test_no_word_above_min_count_is_a_corpus_error(write_corpus):
+    path = write_corpus("rare.txt", ["영화 좋다", "영화 재밌다"])
+    with pytest.raises(CorpusError) as info:
+        encode_corpus(str(path), min_count=5)
+    message = str(info.value)
+    assert "min_count=5" in message and "'영화'" in message and "--min-count" in message
+
+
+def test_iter_lines_streams_text(write_corpus):
+    path = write_corpus("c.txt", "a\r\nb\n\nc")
+    assert list(iter_lines(str(path))) == ["a", "b", "", "c"]
+
+
+# -- sampling distributions ---------------------------------------------------------------
+def test_keep_probabilities_formula():
+    counts = [1000, 100, 10, 1]
+    vocab = Vocabulary(["a", "b", "c", "d"], np.array(counts))
+    total = sum(counts)
+    for t in (1e-3, 1e-2, 0.05):
+        expected = [min(1.0, math.sqrt(t / (c / total)) + t / (c / total)) for c in counts]
+        assert np.allclose(vocab.keep_probabilities(t), expected, rtol=1e-6)
+    # by hand, t = 1e-2 and the most frequent word (f = 1000/1111): t/f = 0.01111
+    assert vocab.keep_probabilities(1e-2)[0] == pytest.approx(math.sqrt(0.01111) + 0.01111, rel=1e-5)
+    assert vocab.keep_probabilities(1e-2)[-1] == 1.0  # capped
+
+
+def test_keep_probabilities_sample_zero_keeps_everything():
+    vocab = Vocabulary(["a", "b"], np.array([1_000_000, 1]))
+    assert vocab.keep_probabilities(0).tolist() == [1.0, 1.0]
+
+
+def test_negative_cdf_uses_square_root_of_counts():
+    """fastText draws negatives proportional to count**0.5 (not word2vec's 0.75)."""
+    assert NEGATIVE_EXPONENT == 0.5
+    vocab = Vocabulary(["a", "b", "c"], np.array([9, 4, 1]))
+    # sqrt counts 3, 2, 1 -> cumulative 3/6, 5/6, 6/6
+    assert np.allclose(vocab.negative_cdf(), [0.5, 5 / 6, 1.0])
+    assert vocab.negative_cdf().dtype == np.float64
+
+
+def test_vocabulary_lookup():
+    vocab = Vocabulary(["영화", "너무"], np.array([10, 4]))
+    assert vocab.id("너무") == 1 and vocab.id("몰랐겠지") == -1
+    assert "영화" in vocab and "몰랐겠지" not in vocab and len(vocab) == 2

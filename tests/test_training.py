@@ -1,0 +1,186 @@
+"""Training: the skip-gram minibatch step (kofasttext.sgns) and the trainer
+(kofasttext.trainer) on a tiny two-topic corpus (conftest.topic_corpus)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import kofasttext as kft
+from kofasttext import UsageError, trainer
+from kofasttext.corpus import encode_corpus
+from kofasttext.sgns import skipgram_step
+from kofasttext.subwords import SubwordScheme, subword_table
+
+from conftest import FOOD, WEATHER
+
+#: Small but real: every test run trains in well under a second.
+TINY = dict(dim=16, bucket=20_000, min_count=1, threads=1, progress=False)
+
+
+def topic_precision(model, topn: int = 5) -> float:
+    """Share of each word's top neighbours that belong to the word's own topic."""
+    hits = total = 0
+    for word in FOOD + WEATHER:
+        own = FOOD if word in FOOD else WEATHER
+        neighbours = [w for w, _ in model.most_similar(word, topn=topn)]
+        hits += sum(w in own for w in neighbours)
+        total += topn
+    return hits / total
+
+
+@pytest.fixture
+def recorded_losses(monkeypatch):
+    """Per-pair loss of every minibatch the trainer runs, in order."""
+    losses = []
+
+    def recording_step(*args):
+        loss = skipgram_step(*args)
+        losses.append(loss / len(args[5]))  # args[5] is pair_centre
+        return loss
+
+    monkeypatch.setattr(trainer, "skipgram_step", recording_step)
+    return losses
+
+
+# -- the minibatch step ---------------------------------------------------------------
+def test_skipgram_step_matches_autograd():
+    """One step must be plain SGD on the negative-sampling loss for the output
+    rows; each centre's hidden vector (the SUM of its rows) moves by -lr * grad,
+    split evenly over its rows; a negative equal to the context is not updated."""
+    torch.manual_seed(0)
+    dim, lr = 4, 0.1
+    input_matrix = torch.randn(6, dim) * 0.5
+    output_matrix = torch.randn(3, dim) * 0.5
+    # word 0 = rows 0, 3, 4; word 1 = rows 1, 4 (row 4 shared); word 2 = rows 2, 5
+    offsets = torch.tensor([0, 3, 5, 7])
+    rows = torch.tensor([0, 3, 4, 1, 4, 2, 5])
+    centres = torch.tensor([0, 1])
+    pair_centre = torch.tensor([0, 0, 1])
+    pair_context = torch.tensor([1, 2, 0])
+    negatives = torch.tensor([[2, 1], [1, 0], [2, 2]])  # pair 0: negative 1 == its context
+
+    bags = [[0, 3, 4], [1, 4]]
+    hidden = torch.stack([input_matrix[b].sum(0) for b in bags]).requires_grad_(True)
+    out = output_matrix.clone().requires_grad_(True)
+    pair_hidden = hidden[pair_centre]
+    positive = F.logsigmoid((pair_hidden * out[pair_context]).sum(1)).sum()
+    negative_scores = torch.einsum("pd,pkd->pk", pair_hidden, out[negatives])
+    mask = (negatives != pair_context.unsqueeze(1)).float()
+    loss_value = -(positive + F.logsigmoid(-negative_scores).sum())
+    loss_for_grad = -(positive + (F.logsigmoid(-negative_scores) * mask).sum())
+    loss_for_grad.backward()
+
+    expected_output = output_matrix - lr * out.grad
+    expected_input = input_matrix.clone()
+    for b, bag in enumerate(bags):
+        for r in bag:
+            expected_input[r] -= lr * hidden.grad[b] / len(bag)
+
+    new_input, new_output = input_matrix.clone(), output_matrix.clone()
+    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr)
+    assert loss == pytest.approx(loss_value.item(), rel=1e-5)
+    assert torch.allclose(new_output, expected_output, atol=1e-6)
+    assert torch.allclose(new_input, expected_input, atol=1e-6)
+    # row 4 is shared: it moved by both centres' shares
+    assert torch.allclose(
+        new_input[4] - input_matrix[4], -lr * (hidden.grad[0] / 3 + hidden.grad[1] / 2), atol=1e-6
+    )
+
+
+def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
+    corpus = encode_corpus(str(topic_corpus), min_count=1)
+    scheme = SubwordScheme.create("syllable", bucket=5000)
+    offsets, rows = subword_table(corpus.vocab.words, scheme)
+    nwords, dim = len(corpus.vocab), 16
+    generator = torch.Generator().manual_seed(0)
+    input_matrix = (torch.rand(nwords + scheme.bucket, dim, generator=generator) * 2 - 1) / dim
+    output_matrix = torch.zeros(nwords, dim)
+    cdf = torch.from_numpy(corpus.vocab.negative_cdf())
+    tokens = torch.from_numpy(corpus.tokens.astype(np.int64))
+    line_of = torch.from_numpy(np.repeat(np.arange(len(corpus.line_starts) - 1), np.diff(corpus.line_starts)))
+    offsets_t, rows_t = torch.from_numpy(offsets), torch.from_numpy(rows.astype(np.int64))
+
+    losses = []
+    for _ in range(150):
+        positions = torch.randint(0, len(tokens), (32,), generator=generator)
+        context = positions.unsqueeze(1) + torch.tensor([-2, -1, 1, 2])
+        valid = (context >= 0) & (context < len(tokens))
+        context = context.clamp(0, len(tokens) - 1)
+        valid &= line_of[context] == line_of[positions].unsqueeze(1)
+        pair_centre, slot = torch.nonzero(valid, as_tuple=True)
+        pair_context = tokens[context[pair_centre, slot]]
+        negatives = torch.searchsorted(cdf, torch.rand(len(pair_centre) * 5, generator=generator, dtype=torch.float64))
+        negatives = negatives.clamp_(max=nwords - 1).view(-1, 5)
+        loss = skipgram_step(
+            input_matrix, output_matrix, offsets_t, rows_t, tokens[positions], pair_centre, pair_context, negatives, 0.025
+        )
+        losses.append(loss / len(pair_centre))
+    assert np.all(np.isfinite(losses))
+    first, last = np.mean(losses[:10]), np.mean(losses[-10:])
+    assert losses[0] == pytest.approx(6 * np.log(2), rel=1e-5)  # zero output rows: every score is 0
+    assert last < 0.75 * first
+
+
+# -- the trainer ------------------------------------------------------------------------
+@pytest.mark.parametrize("subwords", ["syllable", "jamo"])
+def test_training_learns_the_two_topics(topic_corpus, recorded_losses, subwords):
+    model = kft.train(str(topic_corpus), subwords=subwords, epoch=5, sample=0, seed=0, **TINY)
+    assert sorted(model.words) == sorted(FOOD + WEATHER)
+    assert np.all(np.isfinite(model.input_matrix))
+    assert len(recorded_losses) >= 10
+    assert np.mean(recorded_losses[-3:]) < 0.8 * np.mean(recorded_losses[:3])
+    assert topic_precision(model) >= 0.8
+    assert model.config["subwords"] == subwords and model.config["dim"] == 16
+
+
+def test_training_at_the_default_learning_rate_does_not_diverge(topic_corpus, recorded_losses):
+    """fastText's default lr (0.05) on a small vocabulary with subsampling off:
+    the real fastText trains this corpus without trouble. Summing a whole
+    minibatch of stale updates into the same few rows must not blow up to
+    inf / NaN vectors."""
+    model = kft.train(str(topic_corpus), subwords="syllable", epoch=5, sample=0, seed=0, **TINY)
+    assert model.config["lr"] == 0.05
+    assert np.all(np.isfinite(recorded_losses)), f"loss per pair: {recorded_losses}"
+    assert np.all(np.isfinite(model.input_matrix)) and np.all(np.isfinite(model.output_matrix))
+    assert np.mean(recorded_losses[-3:]) < np.mean(recorded_losses[:3]), f"loss per pair: {recorded_losses}"
+    assert topic_precision(model) >= 0.8
+
+
+def test_same_seed_single_thread_is_bit_identical(topic_corpus):
+    options = dict(subwords="jamo", epoch=2, sample=0, **TINY)
+    first = kft.train(str(topic_corpus), seed=7, **options)
+    second = kft.train(str(topic_corpus), seed=7, **options)
+    assert np.array_equal(first.input_matrix, second.input_matrix)
+    assert np.array_equal(first.output_matrix, second.output_matrix)
+    other = kft.train(str(topic_corpus), seed=8, **options)
+    assert not np.array_equal(first.input_matrix, other.input_matrix)  # the seed is used
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(dim=0),
+        dict(dim=-3),
+        dict(dim=2.5),
+        dict(epoch=0),
+        dict(window=0),
+        dict(neg=0),
+        dict(min_count=0),
+        dict(lr=-1),
+        dict(lr=0),
+        dict(lr=float("nan")),
+        dict(sample=-1e-4),
+        dict(threads=0),
+        dict(subwords="foo"),
+        dict(subwords="syllable", minn=5, maxn=3),
+        dict(bucket=0),
+        dict(device="tpu"),
+    ],
+)
+def test_train_rejects_bad_options(topic_corpus, bad):
+    options = {**TINY, **bad}
+    with pytest.raises(UsageError):
+        kft.train(str(topic_corpus), **options)
