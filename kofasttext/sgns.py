@@ -1,27 +1,38 @@
-"""The hot loop: one minibatch of skip-gram with negative sampling, as plain tensor code.
+"""The hot loop: one minibatch of skip-gram or CBOW with negative sampling, as
+plain tensor code with closed-form gradients (no autograd).
 
-A centre word's representation is the SUM of its rows in the input matrix (its own
-row and one row per n-gram, `subwords.subword_table`). For every (centre, context)
-pair the context's output row is the positive target and ``neg`` words drawn from
-the negative distribution are the negatives. The gradient is known in closed form,
-so there is no autograd: with ``g = lr * (label - sigmoid(score))``
+Semantics (each choice is tested in ``tests/test_training.py``):
 
-* each output row moves by ``g * h`` (summed over the batch with ``index_add_``),
-* ``h`` should move by ``sum(g * output_row)``; each of the centre's ``n`` input
-  rows moves by that amount divided by ``n``, so that the sum ``h`` takes one
-  plain SGD step whatever the number of n-grams. (fastText averages the rows in
-  the forward pass and adds the full gradient to each row; both give ``h`` a step
-  of the same size, but ours keeps the word vector a sum, as the paper defines it.)
-
-All pairs of a minibatch are scored against the matrices as they were at the start
-of the batch (updates are summed, Hogwild-style), which is what makes it a few
-large tensor operations instead of millions of small ones.
+* A word vector is the SUM of its rows in the input matrix: its own row and one
+  row per n-gram (`subwords.subword_table`).
+* Skip-gram: the centre word's vector ``h`` predicts each context word of its
+  window. CBOW: the MEAN of the context words' vectors predicts the centre word
+  (word2vec's ``cbow_mean``).
+* Negatives are drawn per prediction *input* and shared by all its targets: a
+  skip-gram centre with ``m`` context words gets ``neg`` negatives, each standing
+  for the ``m`` draws that per-pair sampling would make (its gradient is weighted
+  by ``m``). The expected gradient is the one of per-pair sampling; the work on
+  negatives shrinks ``m``-fold. A negative that happens to equal a target is not
+  redrawn (fastText redraws it); with subsampling and ``count^0.5`` sampling this
+  is rare.
+* With ``g = lr * (label - sigmoid(score))``, an output row moves by ``g * h``; the
+  input vector ``h`` should move by ``sum(g * output_row)``, and each of its ``n``
+  rows moves by that amount divided by ``n``, so that the summed word vector
+  takes one plain SGD step whatever its number of n-grams. (fastText averages the
+  rows in the forward pass and adds the full step to each row: the word vector
+  moves the same, but ours stays a sum, as the paper defines it.)
+* All predictions of a minibatch are computed from the matrices as they were at
+  its start and the updates are summed; a row hit more than `MAX_SUMMED_UPDATES`
+  times gets that many updates' worth (`add_rows_capped`).
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+#: At most this many of a row's updates in one minibatch count in full.
+MAX_SUMMED_UPDATES = 8
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -34,80 +45,96 @@ def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
     lengths = offsets[words + 1] - starts
     bag_starts = torch.cumsum(lengths, 0) - lengths
     shift = torch.repeat_interleave(starts - bag_starts, lengths)
-    flat_index = torch.arange(shift.numel(), dtype=torch.int64) + shift
+    flat_index = torch.arange(shift.numel(), dtype=torch.int64, device=words.device) + shift
     return rows[flat_index], bag_starts, lengths
-
-
-def skipgram_step(
-    input_matrix: torch.Tensor,
-    output_matrix: torch.Tensor,
-    subword_offsets: torch.Tensor,
-    subword_rows: torch.Tensor,
-    centres: torch.Tensor,
-    pair_centre: torch.Tensor,
-    pair_context: torch.Tensor,
-    negatives: torch.Tensor,
-    lr: float,
-) -> float:
-    """Update both matrices in place for one minibatch; return the summed loss.
-
-    Parameters
-    ----------
-    centres : int64 [B]
-        Word id of each centre position of the batch.
-    pair_centre : int64 [P]
-        For each (centre, context) pair, the index of its centre in ``centres``.
-    pair_context : int64 [P]
-        Word id of each pair's context word (the positive target).
-    negatives : int64 [P, K]
-        Negative word ids of each pair. A negative equal to the pair's context
-        gets no update (fastText redraws it instead; the effect is the same).
-    """
-    flat_rows, bag_starts, bag_lengths = gather_bags(centres, subword_offsets, subword_rows)
-    hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [B, d]
-    pair_hidden = hidden[pair_centre]  # [P, d]
-
-    positive_rows = output_matrix[pair_context]  # [P, d]
-    negative_rows = output_matrix[negatives]  # [P, K, d]
-    positive_score = (pair_hidden * positive_rows).sum(1)
-    negative_score = torch.bmm(negative_rows, pair_hidden.unsqueeze(2)).squeeze(2)  # [P, K]
-
-    loss = -(F.logsigmoid(positive_score).sum() + F.logsigmoid(-negative_score).sum()).item()
-
-    positive_grad = lr * (1.0 - torch.sigmoid(positive_score))  # label 1
-    negative_grad = -lr * torch.sigmoid(negative_score) * (negatives != pair_context.unsqueeze(1))  # label 0
-
-    pair_hidden_grad = positive_grad.unsqueeze(1) * positive_rows + torch.bmm(
-        negative_grad.unsqueeze(1), negative_rows
-    ).squeeze(1)
-    dim = hidden.shape[1]
-    add_rows_capped(
-        output_matrix,
-        torch.cat([pair_context, negatives.reshape(-1)]),
-        torch.cat([positive_grad.unsqueeze(1) * pair_hidden, (negative_grad.unsqueeze(2) * pair_hidden.unsqueeze(1)).reshape(-1, dim)]),
-    )
-    hidden_grad = torch.zeros_like(hidden).index_add_(0, pair_centre, pair_hidden_grad)
-    row_grad = (hidden_grad / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
-    add_rows_capped(input_matrix, flat_rows, row_grad)
-    return loss
-
-
-#: At most this many of a row's updates in one minibatch count in full.
-MAX_SUMMED_UPDATES = 8
 
 
 def add_rows_capped(matrix: torch.Tensor, index: torch.Tensor, updates: torch.Tensor, cap: int = MAX_SUMMED_UPDATES):
     """``matrix[index] += updates``, but a row hit ``k > cap`` times gets ``cap / k`` of the sum.
 
-    Sequential SGD would apply a frequent word's k updates one after another, each
+    Sequential SGD applies a frequent word's k updates one after another, each
     seeing the effect of the last; a minibatch computes all k from the same stale
-    row, and their plain sum overshoots once k * lr * |h|^2 is large (with no
+    row, and their plain sum overshoots once ``k * lr * |h|^2`` is large (with no
     subsampling, "." is a context hundreds of times per batch and the vectors
-    collapse). Capping the summed step at ``cap`` updates keeps rare rows exact and
-    frequent rows stable.
+    collapse). Capping the summed step keeps rare rows exact and frequent rows stable.
     """
     unique, inverse, counts = torch.unique(index, return_inverse=True, return_counts=True)
     summed = torch.zeros(len(unique), matrix.shape[1], dtype=matrix.dtype, device=matrix.device)
     summed.index_add_(0, inverse, updates)
     summed *= (cap / counts.clamp(min=cap).to(matrix.dtype)).unsqueeze(1)
     matrix.index_add_(0, unique, summed)
+
+
+def _update_output(output_matrix, inputs, targets, target_input, negatives, target_count, lr):
+    """Score targets and shared negatives, update the output rows; return
+    ``(loss, input_grad)`` where ``input_grad[i]`` is how input vector ``i`` should move."""
+    target_rows = output_matrix[targets]  # [P, d]
+    negative_rows = output_matrix[negatives]  # [B, K, d]
+    target_score = (inputs[target_input] * target_rows).sum(1)
+    negative_score = torch.bmm(negative_rows, inputs.unsqueeze(2)).squeeze(2)  # [B, K]
+    weight = target_count.to(inputs.dtype).unsqueeze(1)
+    loss = -(F.logsigmoid(target_score).sum() + (weight * F.logsigmoid(-negative_score)).sum()).item()
+
+    target_grad = lr * (1.0 - torch.sigmoid(target_score))  # label 1
+    negative_grad = -lr * torch.sigmoid(negative_score) * weight  # label 0
+    input_grad = torch.bmm(negative_grad.unsqueeze(1), negative_rows).squeeze(1)
+    input_grad.index_add_(0, target_input, target_grad.unsqueeze(1) * target_rows)
+    dim = inputs.shape[1]
+    add_rows_capped(
+        output_matrix,
+        torch.cat([targets, negatives.reshape(-1)]),
+        torch.cat(
+            [
+                target_grad.unsqueeze(1) * inputs[target_input],
+                (negative_grad.unsqueeze(2) * inputs.unsqueeze(1)).reshape(-1, dim),
+            ]
+        ),
+    )
+    return loss, input_grad
+
+
+def skipgram_step(input_matrix, output_matrix, subword_offsets, subword_rows, centres, pair_centre, pair_context, negatives, lr):
+    """One skip-gram minibatch; updates both matrices in place, returns the summed loss.
+
+    Parameters
+    ----------
+    centres : int64 [B]
+        Word id of each centre position.
+    pair_centre : int64 [P]
+        For each (centre, context) pair, the index of its centre in ``centres``.
+    pair_context : int64 [P]
+        Word id of each pair's context word.
+    negatives : int64 [B, K]
+        Negatives of each centre, shared by its pairs.
+    """
+    flat_rows, bag_starts, bag_lengths = gather_bags(centres, subword_offsets, subword_rows)
+    hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [B, d]
+    pairs_per_centre = torch.bincount(pair_centre, minlength=len(centres))
+    loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, pairs_per_centre, lr)
+    row_grad = (hidden_grad / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
+    add_rows_capped(input_matrix, flat_rows, row_grad)
+    return loss
+
+
+def cbow_step(input_matrix, output_matrix, subword_offsets, subword_rows, centres, pair_centre, pair_context, negatives, lr):
+    """One CBOW minibatch (same arguments as `skipgram_step`).
+
+    The mean of the context words' vectors predicts each centre word; each context
+    word vector then moves by the full input gradient (word2vec's CBOW), split
+    evenly over its rows.
+    """
+    flat_rows, bag_starts, bag_lengths = gather_bags(pair_context, subword_offsets, subword_rows)
+    context_vectors = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [P, d]
+    contexts_per_centre = torch.bincount(pair_centre, minlength=len(centres))
+    has_context = contexts_per_centre > 0
+    hidden = torch.zeros(len(centres), input_matrix.shape[1], dtype=input_matrix.dtype, device=input_matrix.device)
+    hidden.index_add_(0, pair_centre, context_vectors)
+    hidden /= contexts_per_centre.clamp(min=1).unsqueeze(1)
+    # A centre with no context word predicts nothing: its negatives get weight 0.
+    index = torch.arange(len(centres), device=centres.device)
+    loss, hidden_grad = _update_output(
+        output_matrix, hidden, centres[has_context], index[has_context], negatives, has_context.long(), lr
+    )
+    row_grad = (hidden_grad[pair_centre] / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
+    add_rows_capped(input_matrix, flat_rows, row_grad)
+    return loss

@@ -10,6 +10,9 @@ import numpy as np
 #: that the two are trained alike in benchmarks.
 NEGATIVE_EXPONENT = 0.5
 
+#: Slots of the negative-sampling table (fastText's size).
+NEGATIVE_TABLE_SIZE = 10_000_000
+
 
 class Vocabulary:
     """In-vocabulary words, most frequent first, with their corpus counts.
@@ -49,8 +52,10 @@ class Vocabulary:
         ratio = sample / frequency
         return np.minimum(1.0, np.sqrt(ratio) + ratio).astype(np.float32)
 
-    def negative_cdf(self, exponent: float = NEGATIVE_EXPONENT) -> np.ndarray:
-        """Cumulative distribution of negative samples over word ids (float64)."""
-        weights = self.counts.astype(np.float64) ** exponent
-        cdf = np.cumsum(weights)
-        return cdf / cdf[-1]
+    def negative_table(self, size: int = NEGATIVE_TABLE_SIZE) -> np.ndarray:
+        """fastText's negative-sampling table: word i fills ``ceil(p_i * size)``
+        slots, ``p_i ~ count_i ** NEGATIVE_EXPONENT``; a uniformly drawn slot is a
+        negative from that distribution, at the cost of one random integer."""
+        weights = self.counts.astype(np.float64) ** NEGATIVE_EXPONENT
+        slots = np.ceil(weights / weights.sum() * size).astype(np.int64)
+        return np.repeat(np.arange(len(weights), dtype=np.int32), slots)

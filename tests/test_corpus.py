@@ -245,13 +245,16 @@ def test_keep_probabilities_sample_zero_keeps_everything():
     assert vocab.keep_probabilities(0).tolist() == [1.0, 1.0]
 
 
-def test_negative_cdf_uses_square_root_of_counts():
+def test_negative_table_uses_square_root_of_counts():
     """fastText draws negatives proportional to count**0.5 (not word2vec's 0.75)."""
     assert NEGATIVE_EXPONENT == 0.5
     vocab = Vocabulary(["a", "b", "c"], np.array([9, 4, 1]))
-    # sqrt counts 3, 2, 1 -> cumulative 3/6, 5/6, 6/6
-    assert np.allclose(vocab.negative_cdf(), [0.5, 5 / 6, 1.0])
-    assert vocab.negative_cdf().dtype == np.float64
+    # sqrt counts 3, 2, 1 -> shares 3/6, 2/6, 1/6 of the slots
+    table = vocab.negative_table(size=600)
+    assert table.dtype == np.int32
+    assert np.bincount(table).tolist() == [300, 200, 100]
+    # every word keeps at least one slot, however rare (fastText rounds up)
+    assert np.bincount(Vocabulary(["a", "b"], np.array([10**8, 1])).negative_table(size=100)).min() >= 1
 
 
 def test_vocabulary_lookup():

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import kofasttext as kft
 from kofasttext import UsageError, trainer
 from kofasttext.corpus import encode_corpus
-from kofasttext.sgns import skipgram_step
+from kofasttext.sgns import add_rows_capped, cbow_step, skipgram_step
 from kofasttext.subwords import SubwordScheme, subword_table
 
 from conftest import FOOD, WEATHER
@@ -46,48 +46,100 @@ def recorded_losses(monkeypatch):
 
 
 # -- the minibatch step ---------------------------------------------------------------
-def test_skipgram_step_matches_autograd():
-    """One step must be plain SGD on the negative-sampling loss for the output
-    rows; each centre's hidden vector (the SUM of its rows) moves by -lr * grad,
-    split evenly over its rows; a negative equal to the context is not updated."""
+def _toy_matrices():
     torch.manual_seed(0)
-    dim, lr = 4, 0.1
-    input_matrix = torch.randn(6, dim) * 0.5
-    output_matrix = torch.randn(3, dim) * 0.5
+    input_matrix = torch.randn(6, 4) * 0.5
+    output_matrix = torch.randn(3, 4) * 0.5
     # word 0 = rows 0, 3, 4; word 1 = rows 1, 4 (row 4 shared); word 2 = rows 2, 5
     offsets = torch.tensor([0, 3, 5, 7])
     rows = torch.tensor([0, 3, 4, 1, 4, 2, 5])
+    return input_matrix, output_matrix, offsets, rows, [[0, 3, 4], [1, 4], [2, 5]]
+
+
+def _expected_step(input_matrix, output_matrix, bags, inputs_of, targets, target_input, negatives, weights, lr):
+    """Reference SGD step by autograd on the documented loss: every input vector
+    (a sum of rows) moves by -lr * grad, split evenly over its rows."""
+    word_vectors = torch.stack([input_matrix[b].sum(0) for b in bags]).requires_grad_(True)
+    out = output_matrix.clone().requires_grad_(True)
+    inputs = inputs_of(word_vectors)
+    positive = F.logsigmoid((inputs[target_input] * out[targets]).sum(1)).sum()
+    negative = (weights.unsqueeze(1) * F.logsigmoid(-torch.einsum("bd,bkd->bk", inputs, out[negatives]))).sum()
+    loss = -(positive + negative)
+    loss.backward()
+    expected_input = input_matrix.clone()
+    for w, bag in enumerate(bags):
+        for r in bag:
+            expected_input[r] -= lr * word_vectors.grad[w] / len(bag)
+    return loss.item(), expected_input, output_matrix - lr * out.grad
+
+
+def test_skipgram_step_matches_autograd():
+    """Skip-gram: the centre's summed vector predicts each context word; the K
+    negatives of a centre are shared by its m pairs, each weighted by m."""
+    input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
+    lr = 0.1
     centres = torch.tensor([0, 1])
     pair_centre = torch.tensor([0, 0, 1])
     pair_context = torch.tensor([1, 2, 0])
-    negatives = torch.tensor([[2, 1], [1, 0], [2, 2]])  # pair 0: negative 1 == its context
-
-    bags = [[0, 3, 4], [1, 4]]
-    hidden = torch.stack([input_matrix[b].sum(0) for b in bags]).requires_grad_(True)
-    out = output_matrix.clone().requires_grad_(True)
-    pair_hidden = hidden[pair_centre]
-    positive = F.logsigmoid((pair_hidden * out[pair_context]).sum(1)).sum()
-    negative_scores = torch.einsum("pd,pkd->pk", pair_hidden, out[negatives])
-    mask = (negatives != pair_context.unsqueeze(1)).float()
-    loss_value = -(positive + F.logsigmoid(-negative_scores).sum())
-    loss_for_grad = -(positive + (F.logsigmoid(-negative_scores) * mask).sum())
-    loss_for_grad.backward()
-
-    expected_output = output_matrix - lr * out.grad
-    expected_input = input_matrix.clone()
-    for b, bag in enumerate(bags):
-        for r in bag:
-            expected_input[r] -= lr * hidden.grad[b] / len(bag)
-
+    negatives = torch.tensor([[2, 1], [2, 2]])
+    weights = torch.tensor([2.0, 1.0])  # centre 0 has two pairs, centre 1 one
+    expected = _expected_step(
+        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives, weights, lr
+    )
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
     loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr)
-    assert loss == pytest.approx(loss_value.item(), rel=1e-5)
-    assert torch.allclose(new_output, expected_output, atol=1e-6)
-    assert torch.allclose(new_input, expected_input, atol=1e-6)
-    # row 4 is shared: it moved by both centres' shares
-    assert torch.allclose(
-        new_input[4] - input_matrix[4], -lr * (hidden.grad[0] / 3 + hidden.grad[1] / 2), atol=1e-6
+    assert loss == pytest.approx(expected[0], rel=1e-5)
+    assert torch.allclose(new_input, expected[1], atol=1e-6)
+    assert torch.allclose(new_output, expected[2], atol=1e-6)
+    # word 2 was no centre: its own rows did not move
+    assert torch.equal(new_input[[2, 5]], input_matrix[[2, 5]])
+
+
+def test_cbow_step_matches_autograd():
+    """CBOW: the MEAN of the context words' summed vectors predicts the centre;
+    each context word vector moves by the full input gradient (word2vec)."""
+    input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
+    lr = 0.1
+    centres = torch.tensor([0, 2])
+    pair_centre = torch.tensor([0, 0, 1])
+    pair_context = torch.tensor([1, 2, 0])
+    negatives = torch.tensor([[2, 1], [1, 1]])
+
+    def mean_of_contexts(vectors):
+        return torch.stack([(vectors[1] + vectors[2]) / 2, vectors[0]])
+
+    # Autograd gives the loss and the output step. The input step is built by hand:
+    # CBOW moves every context word by the full gradient of the mean, not 1/m of it.
+    reference_loss, _, expected_output = _expected_step(
+        input_matrix, output_matrix, bags, mean_of_contexts, centres, torch.tensor([0, 1]), negatives, torch.ones(2), lr
     )
+    new_input, new_output = input_matrix.clone(), output_matrix.clone()
+    loss = cbow_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr)
+    assert loss == pytest.approx(reference_loss, rel=1e-5)
+    assert torch.allclose(new_output, expected_output, atol=1e-6)
+    hidden = mean_of_contexts(torch.stack([input_matrix[b].sum(0) for b in bags]))
+    scores_target = (hidden * output_matrix[centres]).sum(1)
+    grad_target = lr * (1 - torch.sigmoid(scores_target))
+    neg_scores = torch.einsum("bd,bkd->bk", hidden, output_matrix[negatives])
+    hidden_step = grad_target.unsqueeze(1) * output_matrix[centres] - lr * torch.einsum(
+        "bk,bkd->bd", torch.sigmoid(neg_scores), output_matrix[negatives]
+    )
+    # word 1 and word 2 are contexts of centre 0, word 0 of centre 1
+    expected_input = input_matrix.clone()
+    for word, centre in ((1, 0), (2, 0), (0, 1)):
+        for r in bags[word]:
+            expected_input[r] += hidden_step[centre] / len(bags[word])
+    assert torch.allclose(new_input, expected_input, atol=1e-6)
+
+
+def test_frequent_row_updates_are_capped():
+    """A row hit k > MAX_SUMMED_UPDATES times in one batch gets cap/k of the summed step."""
+    matrix = torch.zeros(3, 2)
+    index = torch.tensor([0] * 32 + [1] * 3)
+    add_rows_capped(matrix, index, torch.ones(35, 2), cap=8)
+    assert matrix[0].tolist() == [8.0, 8.0]  # 32 updates, counted as 8
+    assert matrix[1].tolist() == [3.0, 3.0]  # under the cap: exact sum
+    assert matrix[2].tolist() == [0.0, 0.0]
 
 
 def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
@@ -98,7 +150,7 @@ def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
     generator = torch.Generator().manual_seed(0)
     input_matrix = (torch.rand(nwords + scheme.bucket, dim, generator=generator) * 2 - 1) / dim
     output_matrix = torch.zeros(nwords, dim)
-    cdf = torch.from_numpy(corpus.vocab.negative_cdf())
+    table = torch.from_numpy(corpus.vocab.negative_table(size=10_000)).long()
     tokens = torch.from_numpy(corpus.tokens.astype(np.int64))
     line_of = torch.from_numpy(np.repeat(np.arange(len(corpus.line_starts) - 1), np.diff(corpus.line_starts)))
     offsets_t, rows_t = torch.from_numpy(offsets), torch.from_numpy(rows.astype(np.int64))
@@ -112,15 +164,16 @@ def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
         valid &= line_of[context] == line_of[positions].unsqueeze(1)
         pair_centre, slot = torch.nonzero(valid, as_tuple=True)
         pair_context = tokens[context[pair_centre, slot]]
-        negatives = torch.searchsorted(cdf, torch.rand(len(pair_centre) * 5, generator=generator, dtype=torch.float64))
-        negatives = negatives.clamp_(max=nwords - 1).view(-1, 5)
+        negatives = table[torch.randint(len(table), (len(positions), 5), generator=generator)]
         loss = skipgram_step(
             input_matrix, output_matrix, offsets_t, rows_t, tokens[positions], pair_centre, pair_context, negatives, 0.025
         )
         losses.append(loss / len(pair_centre))
     assert np.all(np.isfinite(losses))
     first, last = np.mean(losses[:10]), np.mean(losses[-10:])
-    assert losses[0] == pytest.approx(6 * np.log(2), rel=1e-5)  # zero output rows: every score is 0
+    # zero output rows: every score is 0, so each pair costs log 2 for its target
+    # and 5 * log 2 for its centre's negatives (shared, weighted by the pair count)
+    assert losses[0] == pytest.approx(6 * np.log(2), rel=1e-5)
     assert last < 0.75 * first
 
 
