@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from .errors import KofasttextError, UsageError
+from .errors import KofasttextError, TrainingInterrupted, UsageError
 from .subwords import SCHEMES
 
 
@@ -60,7 +60,12 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=_positive_int, default=None)
     train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--model", default="skipgram", choices=("skipgram", "cbow"))
     train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
+    train.add_argument(
+        "--checkpoint-every", type=float, metavar="MINUTES", help="save OUTPUT.checkpoint this often (always on Ctrl-C)"
+    )
+    train.add_argument("--resume", action="store_true", help="continue the run saved in OUTPUT.checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress output")
 
     neighbors = commands.add_parser("neighbors", help="nearest in-vocabulary words of any word")
@@ -99,6 +104,9 @@ def _train(args) -> None:
     from .trainer import train
 
     _check_output_path(args.output)
+    checkpoint = args.output + ".checkpoint"
+    if args.resume and not os.path.exists(checkpoint):
+        raise UsageError(f"no checkpoint to resume: {checkpoint} does not exist")
     model = train(
         args.corpus,
         subwords=args.subwords,
@@ -117,8 +125,14 @@ def _train(args) -> None:
         seed=args.seed,
         progress=not args.quiet,
         column=args.column,
+        model=args.model,
+        checkpoint=checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
     )
     model.save(args.output)
+    if os.path.exists(checkpoint):
+        os.unlink(checkpoint)
     if not args.quiet:
         print(f"saved {args.output}: {len(model.words):,} words, dim {model.dim}", file=sys.stderr)
 
@@ -171,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         _COMMANDS[args.command](args)
+    except TrainingInterrupted as error:
+        print(f"\nkofasttext: {error}", file=sys.stderr)
+        return 130
     except KofasttextError as error:
         print(f"kofasttext: error: {error}", file=sys.stderr)
         return 1

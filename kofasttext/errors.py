@@ -17,5 +17,9 @@ class TrainingError(KofasttextError):
     """Training that cannot produce a usable model (the loss became inf or nan)."""
 
 
+class TrainingInterrupted(KofasttextError):
+    """Ctrl-C during training; the message says where the checkpoint was saved."""
+
+
 class ModelFileError(KofasttextError):
     """A model file that is missing, truncated, from another program or version."""

@@ -1,11 +1,17 @@
 """Training: from a corpus file to a `Model`.
 
-The loop follows fastText's skip-gram: one pass per epoch over the corpus in file
+The loop follows fastText's skip-gram (or CBOW): epochs over the corpus in file
 order; each occurrence is kept with the subsampling probability
 (`Vocabulary.keep_probabilities`); each kept centre word gets a window half-width
-drawn uniformly from ``1..window`` and predicts every kept word that close to it
-on the same line; the learning rate falls linearly from ``lr`` to 0 over all
-``epoch * tokens`` corpus tokens. The minibatch arithmetic is in `sgns`.
+drawn uniformly from ``1..window`` and is paired with every kept word that close
+to it on the same line; the learning rate falls linearly from ``lr`` to 0 over
+all ``epoch * tokens`` corpus tokens. The minibatch arithmetic is in `sgns`.
+
+Parallelism is fastText's: worker threads train on different stretches
+("chunks") of the corpus at once and update the shared matrices without locks
+(Hogwild). Chunks are handed out in corpus order, epoch after epoch, so one
+worker trains in exactly the order of the corpus, and every chunk draws its
+random numbers from its own seed, whichever worker trains it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy as np
 import torch
 
 from .corpus import EncodedCorpus, encode_corpus
-from .errors import TrainingError, UsageError
+from .errors import CorpusError, TrainingError, TrainingInterrupted, UsageError
 from .model import Model
 from .progress import Progress, format_count, format_duration
 from .sgns import cbow_step, skipgram_step
@@ -32,7 +38,7 @@ MODELS = ("skipgram", "cbow")
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
-#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps.
+#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker.
 MAX_BATCH_CENTRES = 1024
 MIN_BATCH_CENTRES = 16
 MIN_STEPS_PER_EPOCH = 256
@@ -62,8 +68,11 @@ def train(
     progress: bool = True,
     column: str | int | None = None,
     model: str = "skipgram",
+    checkpoint: str | None = None,
+    checkpoint_every: float | None = None,
+    resume: bool = False,
 ) -> Model:
-    """Train subword skip-gram vectors on a Korean corpus.
+    """Train subword word vectors on a Korean corpus.
 
     Parameters
     ----------
@@ -78,11 +87,11 @@ def train(
     bucket : int
         Hash buckets for n-grams.
     threads : int, optional
-        Worker threads updating the shared matrices without locks (Hogwild), each
-        on its own stretch of the corpus (default: the cores this process may use).
-        With ``threads=1`` a seed gives bit-identical vectors on every run; with
-        more, the order of updates varies and results vary within noise.
+        Worker threads (default: the cores this process may use). With
+        ``threads=1`` a seed gives bit-identical vectors on every run; with more,
+        the interleaving of updates varies, and so do results, within noise.
     device : {"cpu", "cuda"}
+        On ``cuda`` one worker feeds the GPU.
     seed : int
         Seeds initialisation, subsampling, windows and negatives.
     progress : bool
@@ -92,6 +101,15 @@ def train(
     model : {"skipgram", "cbow"}
         Skip-gram (the centre word predicts its context) or CBOW (the mean of the
         context predicts the centre word).
+    checkpoint : str, optional
+        File to save a usable model to every ``checkpoint_every`` minutes and on
+        Ctrl-C (atomically; it loads with `kofasttext.load`).
+    checkpoint_every : float, optional
+        Minutes between checkpoints (default: only on Ctrl-C).
+    resume : bool
+        Continue the run saved in ``checkpoint`` to the same end, with the same lr
+        schedule and the options stored in it (the other options given here are
+        not used, except ``threads``, ``device`` and ``progress``).
 
     Returns
     -------
@@ -100,25 +118,78 @@ def train(
     Examples
     --------
     >>> import kofasttext as kft
-    >>> model = kft.train("corpora/demo_ko.txt", subwords="jamo", dim=50, epoch=10, progress=False)  # doctest: +SKIP
+    >>> model = kft.train("corpora/demo_ko.txt", dim=50, epoch=10, sample=1e-3, progress=False)  # doctest: +SKIP
     >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
+    [('몰랐던', 0.84), ('몰랐다니', 0.82), ('몰라', 0.79)]
     """
-    options = dict(dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count)
-    for name, value in options.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"{name} must be a positive integer, got {value!r}")
-    if not lr > 0:
-        raise UsageError(f"lr must be positive, got {lr!r}")
-    if not sample >= 0:
-        raise UsageError(f"sample must be 0 or positive, got {sample!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise UsageError(f"threads must be a positive integer, got {threads!r}")
-    if model not in MODELS:
-        raise UsageError(f"unknown model {model!r}; choose skipgram or cbow")
+    if checkpoint_every is not None and not checkpoint_every > 0:
+        raise UsageError(f"checkpoint_every must be a positive number of minutes, got {checkpoint_every!r}")
+    if (resume or checkpoint_every) and not checkpoint:
+        raise UsageError("resume and checkpoint_every need a checkpoint file")
     torch_device = _device(device)
-    scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
+    previous = Model.load(checkpoint) if resume else None
+    if previous is not None:
+        if "checkpoint" not in previous.config:
+            raise UsageError(f"{checkpoint} is a finished model, not a checkpoint to resume")
+        options = {k: previous.config[k] for k in _TRAINING_OPTIONS}
+        scheme = previous.scheme
+    else:
+        options = dict(
+            model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
+        )
+        _check_options(options)
+        scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
 
     bar = Progress(progress)
+    started = time.monotonic()
+    corpus = _read(corpus_path, options["min_count"], column, bar)
+    if previous is not None and previous.words != corpus.vocab.words:
+        raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
+    offsets, rows = subword_table(corpus.vocab.words, scheme)
+    config = {
+        **scheme.to_config(),
+        **options,
+        "pretokenizer": "whitespace",
+        "negative_exponent": NEGATIVE_EXPONENT,
+        "word_vector": "sum",
+        "corpus": os.path.basename(corpus_path),
+        "corpus_lines": corpus.stats.lines,
+        "corpus_tokens": corpus.stats.tokens,
+    }
+    workers = 1 if torch_device.type == "cuda" else (threads or _available_cores())
+    run = _Run(corpus, offsets, rows, scheme, config, workers, torch_device, bar, previous)
+    # Parallelism comes from the workers; intra-op threads on top of them only
+    # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run.train(checkpoint, checkpoint_every)
+    finally:
+        torch.set_num_threads(previous_threads)
+        bar.done()
+    config["train_seconds"] = round(time.monotonic() - started, 2)
+    return run.model(config)
+
+
+_TRAINING_OPTIONS = ("model", "dim", "epoch", "window", "neg", "min_count", "lr", "sample", "seed")
+
+
+def _check_options(options: dict) -> None:
+    for name in ("dim", "epoch", "window", "neg", "min_count"):
+        value = options[name]
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise UsageError(f"{name} must be a positive integer, got {value!r}")
+    if not options["lr"] > 0:
+        raise UsageError(f"lr must be positive, got {options['lr']!r}")
+    if not options["sample"] >= 0:
+        raise UsageError(f"sample must be 0 or positive, got {options['sample']!r}")
+    if options["model"] not in MODELS:
+        raise UsageError(f"unknown model {options['model']!r}; choose skipgram or cbow")
+
+
+def _read(corpus_path: str, min_count: int, column, bar: Progress) -> EncodedCorpus:
     started = time.monotonic()
     corpus = encode_corpus(
         corpus_path,
@@ -132,41 +203,7 @@ def train(
         f"read {corpus.stats.lines:,} lines, {corpus.stats.tokens:,} tokens; "
         f"{len(corpus.vocab):,} words occur >= {min_count} times ({format_duration(time.monotonic() - started)})"
     )
-    offsets, rows = subword_table(corpus.vocab.words, scheme)
-
-    workers = 1 if torch_device.type == "cuda" else (threads or _available_cores())
-    # Parallelism comes from the workers; intra-op threads on top of them only
-    # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        input_matrix, output_matrix = _train_matrices(
-            corpus, offsets, rows, scheme, model, dim, epoch, window, neg, lr, sample, seed, workers, torch_device, bar
-        )
-    finally:
-        torch.set_num_threads(previous_threads)
-    bar.done()
-
-    config = {
-        **scheme.to_config(),
-        "model": model,
-        "pretokenizer": "whitespace",
-        "dim": dim,
-        "epoch": epoch,
-        "window": window,
-        "neg": neg,
-        "min_count": min_count,
-        "lr": lr,
-        "sample": sample,
-        "seed": seed,
-        "negative_exponent": NEGATIVE_EXPONENT,
-        "word_vector": "sum",
-        "corpus": os.path.basename(corpus_path),
-        "corpus_lines": corpus.stats.lines,
-        "corpus_tokens": corpus.stats.tokens,
-        "train_seconds": round(time.monotonic() - started, 2),
-    }
-    return Model(config, corpus.vocab, input_matrix, output_matrix, offsets, rows)
+    return corpus
 
 
 def _available_cores() -> int:
@@ -197,7 +234,6 @@ class _Plan:
     input_matrix: torch.Tensor
     output_matrix: torch.Tensor
     step: Callable
-    epochs: int
     window: int
     neg: int
     lr: float
@@ -206,55 +242,171 @@ class _Plan:
     device: torch.device
 
 
-class _Progress:
-    """The work queue and the counters the workers write (each its own slot).
+class _WorkQueue:
+    """Chunks to train, in order, and the counters the workers write (each its own slot).
 
-    The corpus is cut into chunks; workers take the next (epoch, chunk) in order,
-    so a slow worker never holds the others up, and with one worker the order
-    is the corpus order, epoch after epoch.
+    Chunk ``k`` is stretch ``k % nchunks`` of the corpus in epoch ``k // nchunks``.
     """
 
-    def __init__(self, workers: int, ntokens: int, epochs: int):
-        nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
+    def __init__(self, workers: int, ntokens: int, epochs: int, nchunks: int, completed: list[int]):
         self.bounds = np.linspace(0, ntokens, nchunks + 1).astype(np.int64)
-        self.chunks = epochs * nchunks
+        self.nchunks = nchunks
         self.total = epochs * ntokens
-        self._next = 0
+        self.completed = list(completed)  # chunk ids fully trained (list.append is atomic)
+        self._pending = iter(sorted(set(range(epochs * nchunks)) - set(completed)))
         self._lock = threading.Lock()
-        self.done = np.zeros(workers, dtype=np.int64)  # corpus tokens processed, all epochs
+        self.resumed = int(sum(self.size(chunk) for chunk in completed))
+        self.done = np.zeros(workers, dtype=np.int64)  # tokens trained in this run
         self.loss = np.zeros(workers)
         self.pairs = np.zeros(workers)
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
 
-    def next_chunk(self) -> tuple[int, int, int] | None:
-        """``(epoch, low, high)`` of the next chunk to train, or None when all are taken."""
+    def size(self, chunk: int) -> int:
+        index = chunk % self.nchunks
+        return int(self.bounds[index + 1] - self.bounds[index])
+
+    def next_chunk(self) -> tuple[int, int, int, int] | None:
+        """``(chunk, epoch, low, high)`` of the next chunk to train, or None when all are taken."""
         with self._lock:
-            if self._next >= self.chunks:
-                return None
-            epoch, index = divmod(self._next, len(self.bounds) - 1)
-            self._next += 1
-        return epoch, int(self.bounds[index]), int(self.bounds[index + 1])
+            chunk = next(self._pending, None)
+        if chunk is None:
+            return None
+        epoch, index = divmod(chunk, self.nchunks)
+        return chunk, epoch, int(self.bounds[index]), int(self.bounds[index + 1])
+
+    def progress(self) -> float:
+        return (self.resumed + int(self.done.sum())) / self.total
 
 
-def _run_worker(rank: int, plan: _Plan, progress: _Progress) -> None:
+class _Run:
+    """One training run: the shared matrices, the workers, progress and checkpoints."""
+
+    def __init__(self, corpus, offsets, rows, scheme, config, workers, device, bar, previous: Model | None):
+        self.corpus, self.offsets, self.rows, self.config = corpus, offsets, rows, config
+        self.workers, self.bar = workers, bar
+        vocab, dim = corpus.vocab, config["dim"]
+        nrows = len(vocab) + (scheme.bucket if scheme.name != "none" else 0)
+        if previous is None:
+            # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
+            generator = torch.Generator().manual_seed(config["seed"])
+            input_matrix = torch.empty(nrows, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
+            output_matrix = torch.zeros(len(vocab), dim)
+            ntokens = len(corpus.tokens)
+            nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
+            completed = []
+        else:
+            input_matrix = torch.from_numpy(np.array(previous.input_matrix))
+            output_matrix = torch.from_numpy(np.array(previous.output_matrix))
+            nchunks = previous.config["checkpoint"]["nchunks"]
+            completed = previous.config["checkpoint"]["completed_chunks"]
+        line_lengths = np.diff(corpus.line_starts)
+        ntokens = len(corpus.tokens)
+        self.plan = _Plan(
+            tokens=torch.from_numpy(corpus.tokens),
+            line_of_token=torch.from_numpy(np.repeat(np.arange(len(line_lengths), dtype=np.int32), line_lengths)),
+            keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])),
+            negative_table=torch.from_numpy(vocab.negative_table()),
+            subword_offsets=torch.from_numpy(offsets).to(device),
+            subword_rows=torch.from_numpy(rows.astype(np.int64)).to(device),
+            input_matrix=input_matrix.to(device),
+            output_matrix=output_matrix.to(device),
+            step=skipgram_step if config["model"] == "skipgram" else cbow_step,
+            window=config["window"],
+            neg=config["neg"],
+            lr=config["lr"],
+            seed=config["seed"],
+            batch_centres=int(np.clip(ntokens // workers // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)),
+            device=device,
+        )
+        self.queue = _WorkQueue(workers, ntokens, config["epoch"], nchunks, completed)
+
+    def model(self, config: dict) -> Model:
+        return Model(
+            config,
+            self.corpus.vocab,
+            self.plan.input_matrix.cpu().numpy(),
+            self.plan.output_matrix.cpu().numpy(),
+            self.offsets,
+            self.rows,
+        )
+
+    def save_checkpoint(self, path: str) -> None:
+        # Chunks recorded as complete before the copy starts are fully in it;
+        # the others are trained again on resume.
+        completed = sorted(self.queue.completed)
+        state = {"nchunks": self.queue.nchunks, "completed_chunks": completed, "progress": self.queue.progress()}
+        self.model({**self.config, "checkpoint": state}).save(path)
+
+    def train(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
+        queue = self.queue
+        threads = [threading.Thread(target=_work, args=(r, self.plan, queue), daemon=True) for r in range(self.workers)]
+        started = last_checkpoint = time.monotonic()
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(timeout=0.25)
+                    self._show(time.monotonic() - started)
+                    if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
+                        self.save_checkpoint(checkpoint)
+                        last_checkpoint = time.monotonic()
+        except KeyboardInterrupt:
+            queue.stop.set()
+            for thread in threads:
+                thread.join()
+            if not checkpoint:
+                raise
+            self.save_checkpoint(checkpoint)
+            raise TrainingInterrupted(
+                f"interrupted at {100 * queue.progress():.1f}%; checkpoint saved to {checkpoint} (continue with --resume)"
+            ) from None
+        if queue.errors:
+            raise queue.errors[0]
+        elapsed = time.monotonic() - started
+        trained = int(queue.done.sum())
+        self.bar.update(
+            f"trained {trained:,} tokens in {format_duration(elapsed)} ({format_count(trained / max(elapsed, 1e-9))} "
+            f"words/s), loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f}",
+            force=True,
+        )
+
+    def _show(self, elapsed: float) -> None:
+        queue = self.queue
+        trained = int(queue.done.sum())
+        if trained == 0:
+            return
+        speed = trained / max(elapsed, 1e-9)
+        fraction = queue.progress()
+        epochs = self.config["epoch"]
+        self.bar.update(
+            f"epoch {min(epochs, int(fraction * epochs) + 1)}/{epochs} {100 * fraction:5.1f}% | "
+            f"{format_count(speed)} words/s ({format_count(speed / self.workers)}/thread) | "
+            f"lr {self.plan.lr * max(0.0, 1 - fraction):.4f} | loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f} | "
+            f"ETA {format_duration((1 - fraction) * queue.total / speed)}"
+        )
+
+
+def _work(rank: int, plan: _Plan, queue: _WorkQueue) -> None:
     # OpenMP's thread count is per thread: a new thread starts with all cores.
     torch.set_num_threads(1)
-    generator = torch.Generator().manual_seed(plan.seed * 1_000_003 + rank)
     try:
-        while not progress.stop.is_set():
-            chunk = progress.next_chunk()
+        while not queue.stop.is_set():
+            chunk = queue.next_chunk()
             if chunk is None:
                 return
-            _train_chunk(rank, chunk, plan, progress, generator)
+            if _train_chunk(rank, chunk, plan, queue):
+                queue.completed.append(chunk[0])
     except BaseException as error:  # surfaced by the main thread
-        progress.errors.append(error)
-        progress.stop.set()
+        queue.errors.append(error)
+        queue.stop.set()
 
 
-def _train_chunk(rank: int, chunk: tuple[int, int, int], plan: _Plan, progress: _Progress, generator) -> None:
-    """Train on tokens ``low:high`` (one stretch of the corpus) in ``epoch``."""
-    epoch, low, high = chunk
+def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue: _WorkQueue) -> bool:
+    """Train on tokens ``low:high`` in ``epoch``; False if stopped before the end."""
+    chunk_id, epoch, low, high = chunk
+    generator = torch.Generator().manual_seed(plan.seed * 1_000_003 + chunk_id)
     tokens = plan.tokens[low:high]
     keep = torch.rand(high - low, generator=generator) < plan.keep_probability[tokens.long()]
     kept = torch.nonzero(keep).squeeze(1)
@@ -262,10 +414,10 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int], plan: _Plan, progress: 
     window_offsets = torch.cat([torch.arange(-plan.window, 0), torch.arange(1, plan.window + 1)])
     nkept, counted, device = len(kept), 0, plan.device
     for start in range(0, nkept, plan.batch_centres):
-        if progress.stop.is_set():
-            return
+        if queue.stop.is_set():
+            return False
         end = min(start + plan.batch_centres, nkept)
-        lr = plan.lr * max(0.0, 1.0 - progress.done.sum() / progress.total)
+        lr = plan.lr * max(0.0, 1.0 - queue.progress())
         positions = torch.arange(start, end)
         half_width = torch.randint(1, plan.window + 1, (end - start,), generator=generator)
         context_positions = positions.unsqueeze(1) + window_offsets
@@ -275,7 +427,7 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int], plan: _Plan, progress: 
         valid &= kept_lines[context_positions] == kept_lines[positions].unsqueeze(1)
         pair_centre, pair_slot = torch.nonzero(valid, as_tuple=True)
         position = int(kept[end - 1]) + 1
-        progress.done[rank] += position - counted
+        queue.done[rank] += position - counted
         counted = position
         if len(pair_centre) == 0:
             continue
@@ -295,93 +447,7 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int], plan: _Plan, progress: 
         )
         if not math.isfinite(loss):
             raise TrainingError(f"training diverged in epoch {epoch + 1} (the loss became {loss}); try a lower --lr")
-        progress.loss[rank] += loss
-        progress.pairs[rank] += len(pair_centre)
-    progress.done[rank] += (high - low) - counted
-
-
-def _train_matrices(
-    corpus: EncodedCorpus,
-    offsets: np.ndarray,
-    rows: np.ndarray,
-    scheme: SubwordScheme,
-    model: str,
-    dim: int,
-    epochs: int,
-    window: int,
-    neg: int,
-    lr: float,
-    sample: float,
-    seed: int,
-    workers: int,
-    device: torch.device,
-    bar: Progress,
-) -> tuple[np.ndarray, np.ndarray]:
-    generator = torch.Generator(device="cpu").manual_seed(seed)
-    nwords = len(corpus.vocab)
-    nrows = nwords + (scheme.bucket if scheme.name != "none" else 0)
-    # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
-    input_matrix = torch.empty(nrows, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
-    output_matrix = torch.zeros(nwords, dim)
-    ntokens = len(corpus.tokens)
-    line_lengths = np.diff(corpus.line_starts)
-    plan = _Plan(
-        tokens=torch.from_numpy(corpus.tokens),
-        line_of_token=torch.from_numpy(np.repeat(np.arange(len(line_lengths), dtype=np.int32), line_lengths)),
-        keep_probability=torch.from_numpy(corpus.vocab.keep_probabilities(sample)),
-        negative_table=torch.from_numpy(corpus.vocab.negative_table()),
-        subword_offsets=torch.from_numpy(offsets).to(device),
-        subword_rows=torch.from_numpy(rows.astype(np.int64)).to(device),
-        input_matrix=input_matrix.to(device),
-        output_matrix=output_matrix.to(device),
-        step=skipgram_step if model == "skipgram" else cbow_step,
-        epochs=epochs,
-        window=window,
-        neg=neg,
-        lr=lr,
-        seed=seed,
-        batch_centres=int(np.clip(ntokens // workers // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)),
-        device=device,
-    )
-    # Like fastText's threads, the workers train on different stretches of the
-    # corpus at once and update the shared matrices without locks (Hogwild).
-    progress = _Progress(workers, ntokens, epochs)
-    total = progress.total
-    threads = [threading.Thread(target=_run_worker, args=(rank, plan, progress), daemon=True) for rank in range(workers)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=0.25)
-                _show(bar, progress, total, epochs, ntokens, plan.lr, time.monotonic() - started, workers)
-    except KeyboardInterrupt:
-        progress.stop.set()
-        for thread in threads:
-            thread.join()
-        raise
-    if progress.errors:
-        raise progress.errors[0]
-    elapsed = time.monotonic() - started
-    loss = progress.loss.sum() / max(progress.pairs.sum(), 1)
-    bar.update(
-        f"trained {epochs} epochs of {ntokens:,} tokens in {format_duration(elapsed)} "
-        f"({format_count(total / max(elapsed, 1e-9))} words/s), loss {loss:.3f}",
-        force=True,
-    )
-    return plan.input_matrix.cpu().numpy(), plan.output_matrix.cpu().numpy()
-
-
-def _show(bar: Progress, progress: _Progress, total: int, epochs: int, ntokens: int, lr: float, elapsed: float, workers: int):
-    done = int(progress.done.sum())
-    if done == 0:
-        return
-    speed = done / max(elapsed, 1e-9)
-    loss = progress.loss.sum() / max(progress.pairs.sum(), 1)
-    epoch = min(epochs, done // ntokens + 1)
-    bar.update(
-        f"epoch {epoch}/{epochs} {100 * done / total:5.1f}% | {format_count(speed)} words/s "
-        f"({format_count(speed / workers)}/thread) | lr {lr * max(0.0, 1 - done / total):.4f} | "
-        f"loss {loss:.3f} | ETA {format_duration((total - done) / speed)}"
-    )
+        queue.loss[rank] += loss
+        queue.pairs[rank] += len(pair_centre)
+    queue.done[rank] += (high - low) - counted
+    return True

@@ -1,0 +1,85 @@
+"""Checkpoints: a training process killed with SIGKILL midway resumes from its
+last checkpoint to the same end, and the result is as good as an uninterrupted run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import kofasttext as kft
+from kofasttext import ModelFileError, UsageError
+from kofasttext.trainer import train
+
+from conftest import FOOD, WEATHER, _write, topic_lines
+
+OPTIONS = ["--subwords", "syllable", "--dim", "16", "--bucket", "5000", "--min-count", "1", "--threads", "1"]
+
+
+def topic_precision(model, topn: int = 5) -> float:
+    hits = 0
+    for word in FOOD + WEATHER:
+        own = FOOD if word in FOOD else WEATHER
+        hits += sum(w in own for w, _ in model.most_similar(word, topn=topn))
+    return hits / (topn * len(FOOD + WEATHER))
+
+
+def _wait_for_checkpoint(process, path, timeout=60.0) -> float:
+    """Progress of the first readable checkpoint (the file is written atomically)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            try:
+                return kft.load(str(path)).config["checkpoint"]["progress"]
+            except ModelFileError:  # replaced while we read it
+                pass
+        if process.poll() is not None:
+            raise AssertionError(f"training ended before any checkpoint: {process.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError("no checkpoint appeared")
+
+
+def test_kill_nine_then_resume_matches_an_uninterrupted_run(tmp_path):
+    corpus = _write(tmp_path / "topics.txt", topic_lines(8000, 8))
+    output = tmp_path / "m.kft"
+    checkpoint = tmp_path / "m.kft.checkpoint"
+    command = [sys.executable, "-m", "kofasttext", "train", str(corpus), "-o", str(output), "--epoch", "150", *OPTIONS]
+    process = subprocess.Popen([*command, "--checkpoint-every", "0.003", "--quiet"], stderr=subprocess.PIPE, text=True)
+    try:
+        progress = _wait_for_checkpoint(process, checkpoint)
+    finally:
+        process.kill()  # SIGKILL: no handler runs, nothing is saved on the way out
+        process.wait()
+    assert not output.exists()
+    assert 0 < progress < 1
+
+    resumed = subprocess.run([*command, "--resume", "--quiet"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert output.exists() and not checkpoint.exists()  # the checkpoint is gone once the model is saved
+
+    uninterrupted = train(str(corpus), subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, epoch=150, progress=False)
+    final = kft.load(str(output))
+    assert "checkpoint" not in final.config
+    assert topic_precision(final) >= 0.8
+    assert abs(topic_precision(final) - topic_precision(uninterrupted)) <= 0.1
+
+
+def test_resume_needs_a_checkpoint(tmp_path, topic_corpus):
+    result = subprocess.run(
+        [sys.executable, "-m", "kofasttext", "train", str(topic_corpus), "-o", str(tmp_path / "m.kft"), "--resume", *OPTIONS],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"kofasttext: error: no checkpoint to resume: {tmp_path / 'm.kft.checkpoint'} does not exist"]
+
+
+def test_a_finished_model_is_not_a_checkpoint(tmp_path, topic_corpus):
+    finished = tmp_path / "done.kft"
+    train(str(topic_corpus), subwords="none", dim=8, min_count=1, threads=1, epoch=1, progress=False).save(str(finished))
+    try:
+        train(str(topic_corpus), checkpoint=str(finished), resume=True, progress=False)
+    except UsageError as error:
+        assert "not a checkpoint" in str(error)
+    else:
+        raise AssertionError("resuming from a finished model must fail")
