@@ -11,9 +11,11 @@ Examples
 >>> evaluate.logistic_probe(vectors).accuracy  # doctest: +SKIP
 """
 
+from .analogy import AnalogyResult, analogies
 from .classification import ProbeResult, logistic_probe
 from .data import data_dir, read_nsmc
 from .oov import NeighbourScore, oov_conjugations, oov_typos
+from .similarity import SimilarityResult, word_similarity
 from .vectors import WordVectors
 
 __all__ = [
@@ -25,4 +27,8 @@ __all__ = [
     "oov_typos",
     "oov_conjugations",
     "NeighbourScore",
+    "word_similarity",
+    "SimilarityResult",
+    "analogies",
+    "AnalogyResult",
 ]
