@@ -49,7 +49,7 @@ def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
     return rows[flat_index], bag_starts, lengths
 
 
-def add_rows_capped(matrix: torch.Tensor, index: torch.Tensor, updates: torch.Tensor, cap: int = MAX_SUMMED_UPDATES):
+def add_rows_capped(matrix: torch.Tensor, index: torch.Tensor, updates: torch.Tensor, cap: int | None = None):
     """``matrix[index] += updates``, but a row hit ``k > cap`` times gets ``cap / k`` of the sum.
 
     Sequential SGD applies a frequent word's k updates one after another, each
@@ -58,6 +58,7 @@ def add_rows_capped(matrix: torch.Tensor, index: torch.Tensor, updates: torch.Te
     subsampling, "." is a context hundreds of times per batch and the vectors
     collapse). Capping the summed step keeps rare rows exact and frequent rows stable.
     """
+    cap = cap or MAX_SUMMED_UPDATES
     unique, inverse, counts = torch.unique(index, return_inverse=True, return_counts=True)
     summed = torch.zeros(len(unique), matrix.shape[1], dtype=matrix.dtype, device=matrix.device)
     summed.index_add_(0, inverse, updates)
