@@ -191,7 +191,7 @@ def encode_corpus(
     mapped = remap[raw]
     kept = mapped >= 0
     tokens = mapped[kept]
-    line_of_token = np.repeat(np.arange(len(line_lengths)), np.frombuffer(line_lengths, dtype=np.int64))
+    line_of_token = np.repeat(np.arange(len(line_lengths), dtype=np.int32), np.frombuffer(line_lengths, dtype=np.int64))
     kept_per_line = np.bincount(line_of_token[kept], minlength=len(line_lengths))
     kept_per_line = kept_per_line[kept_per_line > 0]
     line_starts = np.concatenate([[0], np.cumsum(kept_per_line)]).astype(np.int64)

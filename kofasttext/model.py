@@ -10,7 +10,7 @@ from .pretokenize import query_word
 from .subwords import SubwordScheme
 from .vocab import Vocabulary
 
-_ARRAYS = ("input_matrix", "output_matrix", "counts", "subword_offsets", "subword_rows")
+_ARRAYS = ("input_matrix", "output_matrix", "counts", "subword_offsets", "subword_rows")  # and "used_buckets"
 
 
 class Model:
@@ -21,6 +21,11 @@ class Model:
     therefore gets a vector -- an unseen conjugation or a typo shares n-grams with
     the words it resembles -- and a word with no known row gets a zero vector.
     Queries compare vectors by cosine similarity.
+
+    ``input_matrix`` holds the word rows, then either every bucket's row
+    (``used_buckets is None``: fastText's layout) or only the rows of
+    ``used_buckets``, the buckets some vocabulary word uses (what `train` makes,
+    see `subwords.compact_buckets`). ``subword_rows`` indexes ``input_matrix``.
 
     Examples
     --------
@@ -37,6 +42,7 @@ class Model:
         output_matrix: np.ndarray,
         subword_offsets: np.ndarray,
         subword_rows: np.ndarray,
+        used_buckets: np.ndarray | None = None,
     ):
         self.config = config
         self.vocab = vocab
@@ -45,6 +51,7 @@ class Model:
         self.output_matrix = output_matrix
         self.subword_offsets = subword_offsets
         self.subword_rows = subword_rows
+        self.used_buckets = used_buckets
         self._word_vectors = None
         self._unit_vectors = None
 
@@ -71,7 +78,7 @@ class Model:
 
     # -- vectors -------------------------------------------------------------
     def get_subwords(self, word: str) -> tuple[list[str], np.ndarray]:
-        """The pieces a word's vector is summed from, and their rows.
+        """The pieces a word's vector is summed from, and their row ids.
 
         The word itself comes first when it is in the vocabulary, then its n-grams
         (for the jamo scheme written in conjoining jamo). Row ids follow fastText:
@@ -84,11 +91,25 @@ class Model:
         """
         word = query_word(word)
         ngrams = self.scheme.ngrams(word)
+        rows = self.scheme.bucket_ids(ngrams) + len(self.vocab)
         word_id = self.vocab.id(word)
         if word_id >= 0:
-            start, end = self.subword_offsets[word_id], self.subword_offsets[word_id + 1]
-            return [word] + ngrams, np.asarray(self.subword_rows[start:end], dtype=np.int64)
-        return ngrams, self.scheme.bucket_ids(ngrams) + len(self.vocab)
+            return [word] + ngrams, np.concatenate([[word_id], rows])
+        return ngrams, rows
+
+    def _matrix_rows(self, word: str) -> np.ndarray:
+        """Rows of ``input_matrix`` that make up ``word``'s vector."""
+        word = query_word(word)
+        word_id = self.vocab.id(word)
+        if word_id >= 0:
+            return np.asarray(self.subword_rows[self.subword_offsets[word_id] : self.subword_offsets[word_id + 1]])
+        buckets = self.scheme.bucket_ids(self.scheme.ngrams(word))
+        if self.used_buckets is None:
+            return buckets + len(self.vocab)
+        position = np.searchsorted(self.used_buckets, buckets)
+        stored = position < len(self.used_buckets)
+        stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
+        return position[stored] + len(self.vocab)
 
     def get_word_vector(self, word: str) -> np.ndarray:
         """Vector of any word: the sum of its subword rows (zeros if it has none).
@@ -98,7 +119,7 @@ class Model:
         >>> model.get_word_vector("몰랐겠지").shape  # doctest: +SKIP
         (100,)
         """
-        _, rows = self.get_subwords(word)
+        rows = self._matrix_rows(word)
         if len(rows) == 0:
             return np.zeros(self.dim, dtype=np.float32)
         return np.asarray(self.input_matrix[rows], dtype=np.float32).sum(0)
@@ -205,6 +226,8 @@ class Model:
             "subword_offsets": np.asarray(self.subword_offsets, dtype=np.int64),
             "subword_rows": np.asarray(self.subword_rows, dtype=np.int32),
         }
+        if self.used_buckets is not None:
+            arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
         write_model_file(path, self.config, self.vocab.words, arrays)
 
     @classmethod
@@ -219,7 +242,12 @@ class Model:
         except (KeyError, TypeError, ValueError):
             raise ModelFileError(f"{path} is damaged: its subword configuration cannot be read") from None
         nwords = len(words)
-        expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
+        used_buckets = arrays.get("used_buckets")
+        if used_buckets is not None:
+            used_buckets = np.asarray(used_buckets)
+            expected_rows = nwords + len(used_buckets)
+        else:
+            expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
         if (
             arrays["input_matrix"].shape[0] != expected_rows
             or arrays["counts"].shape != (nwords,)
@@ -234,6 +262,7 @@ class Model:
             arrays["output_matrix"],
             np.asarray(arrays["subword_offsets"]),
             arrays["subword_rows"],
+            used_buckets,
         )
 
 

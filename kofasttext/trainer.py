@@ -31,7 +31,7 @@ from .errors import CorpusError, TrainingError, TrainingInterrupted, UsageError
 from .model import Model
 from .progress import Progress, format_count, format_duration
 from .sgns import cbow_step, skipgram_step
-from .subwords import SubwordScheme, subword_table
+from .subwords import SubwordScheme, compact_buckets, subword_table
 from .vocab import NEGATIVE_EXPONENT
 
 MODELS = ("skipgram", "cbow")
@@ -148,6 +148,7 @@ def train(
     if previous is not None and previous.words != corpus.vocab.words:
         raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
     offsets, rows = subword_table(corpus.vocab.words, scheme)
+    rows, used_buckets = compact_buckets(rows, len(corpus.vocab))
     config = {
         **scheme.to_config(),
         **options,
@@ -159,7 +160,7 @@ def train(
         "corpus_tokens": corpus.stats.tokens,
     }
     workers = 1 if torch_device.type == "cuda" else (threads or _available_cores())
-    run = _Run(corpus, offsets, rows, scheme, config, workers, torch_device, bar, previous)
+    run = _Run(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous)
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
@@ -282,11 +283,11 @@ class _WorkQueue:
 class _Run:
     """One training run: the shared matrices, the workers, progress and checkpoints."""
 
-    def __init__(self, corpus, offsets, rows, scheme, config, workers, device, bar, previous: Model | None):
-        self.corpus, self.offsets, self.rows, self.config = corpus, offsets, rows, config
-        self.workers, self.bar = workers, bar
+    def __init__(self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None):
+        self.corpus, self.offsets, self.rows, self.used_buckets = corpus, offsets, rows, used_buckets
+        self.config, self.workers, self.bar = config, workers, bar
         vocab, dim = corpus.vocab, config["dim"]
-        nrows = len(vocab) + (scheme.bucket if scheme.name != "none" else 0)
+        nrows = len(vocab) + len(used_buckets)
         if previous is None:
             # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
             generator = torch.Generator().manual_seed(config["seed"])
@@ -329,6 +330,7 @@ class _Run:
             self.plan.output_matrix.cpu().numpy(),
             self.offsets,
             self.rows,
+            self.used_buckets,
         )
 
     def save_checkpoint(self, path: str) -> None:
