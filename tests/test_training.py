@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import kofasttext as kft
 from kofasttext import UsageError, trainer
 from kofasttext.corpus import encode_corpus
-from kofasttext.sgns import add_rows_capped, cbow_step, skipgram_step
+from kofasttext.sgns import capped_shares, cbow_step, skipgram_step
 from kofasttext.subwords import SubwordScheme, subword_table
 
 from conftest import FOOD, WEATHER
@@ -95,6 +95,23 @@ def test_skipgram_step_matches_autograd():
     assert torch.equal(new_input[[2, 5]], input_matrix[[2, 5]])
 
 
+def test_shared_negatives_stand_for_neg_draws_per_pair():
+    """With K = 2 negatives per centre standing for neg = 1 draw per pair, each
+    negative is weighted by pairs * neg / K (here 2 * 1/2 and 1 * 1/2)."""
+    input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
+    centres, pair_centre, pair_context = torch.tensor([0, 1]), torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0])
+    negatives = torch.tensor([[2, 1], [2, 2]])
+    expected = _expected_step(
+        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
+        torch.tensor([1.0, 0.5]), 0.1,
+    )
+    new_input, new_output = input_matrix.clone(), output_matrix.clone()
+    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, 0.1, neg=1)
+    assert loss == pytest.approx(expected[0], rel=1e-5)
+    assert torch.allclose(new_input, expected[1], atol=1e-6)
+    assert torch.allclose(new_output, expected[2], atol=1e-6)
+
+
 def test_cbow_step_matches_autograd():
     """CBOW: the MEAN of the context words' summed vectors predicts the centre;
     each context word vector moves by the full input gradient (word2vec)."""
@@ -134,12 +151,13 @@ def test_cbow_step_matches_autograd():
 
 def test_frequent_row_updates_are_capped():
     """A row hit k > MAX_SUMMED_UPDATES times in one batch gets cap/k of the summed step."""
-    matrix = torch.zeros(3, 2)
-    index = torch.tensor([0] * 32 + [1] * 3)
-    add_rows_capped(matrix, index, torch.ones(35, 2), cap=8)
-    assert matrix[0].tolist() == [8.0, 8.0]  # 32 updates, counted as 8
-    assert matrix[1].tolist() == [3.0, 3.0]  # under the cap: exact sum
-    assert matrix[2].tolist() == [0.0, 0.0]
+    targets = torch.tensor([0] * 30 + [1] * 3)
+    negatives = torch.tensor([0, 0, 2])
+    target_share, negative_share = capped_shares(3, targets, negatives, cap=8)
+    # row 0 is hit 32 times in all: each hit counts 8/32, so the sum is 8 updates' worth
+    assert target_share[:30].tolist() == [0.25] * 30 and negative_share[:2].tolist() == [0.25] * 2
+    assert target_share[30:].tolist() == [1.0] * 3  # under the cap: exact
+    assert negative_share[2].item() == 1.0
 
 
 def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
