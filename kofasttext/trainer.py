@@ -126,7 +126,7 @@ def train(
     >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
     [('몰랐던', 0.84), ('몰랐다니', 0.82), ('몰라', 0.79)]
     """
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or threads < 1):
         raise UsageError(f"threads must be a positive integer, got {threads!r}")
     if checkpoint_every is not None and not checkpoint_every > 0:
         raise UsageError(f"checkpoint_every must be a positive number of minutes, got {checkpoint_every!r}")
@@ -163,7 +163,7 @@ def train(
         "corpus_lines": corpus.stats.lines,
         "corpus_tokens": corpus.stats.tokens,
     }
-    workers = 1 if torch_device.type == "cuda" else (threads or _available_cores())
+    workers = 1 if torch_device.type == "cuda" else int(threads or _available_cores())
     run = _Run(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous)
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
