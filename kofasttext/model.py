@@ -29,9 +29,9 @@ class Model:
 
     Examples
     --------
-    >>> model = kft.load("nsmc.kft")  # doctest: +SKIP
-    >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
-    [('몰랐겠다', 0.83), ('몰랐지', 0.81), ('몰랐을', 0.78)]
+    >>> model = kft.load("nsmc.kft")  # jamo, trained on NSMC  # doctest: +SKIP
+    >>> model.most_similar("몰랐겠지", topn=3)  # an unseen word  # doctest: +SKIP
+    [('몰랐지', 0.854), ('몰랐을까', 0.777), ('몰랐나', 0.758)]
     """
 
     def __init__(
@@ -154,7 +154,7 @@ class Model:
         Examples
         --------
         >>> model.similarity("몰랐다", "몰랐겠지")  # doctest: +SKIP
-        0.79
+        0.755
         """
         a, b = self.get_word_vector(first), self.get_word_vector(second)
         norms = float(np.linalg.norm(a) * np.linalg.norm(b))
@@ -176,9 +176,8 @@ class Model:
         Examples
         --------
         >>> model.most_similar("몰랐겠지", topn=2)  # doctest: +SKIP
-        [('몰랐겠다', 0.83), ('몰랐지', 0.81)]
+        [('몰랐지', 0.854), ('몰랐을까', 0.777)]
         >>> model.most_similar(positive=["한국", "도쿄"], negative=["서울"], topn=1)  # doctest: +SKIP
-        [('일본', 0.61)]
         """
         positive = [positive] if isinstance(positive, str) else list(positive)
         negative = [negative] if isinstance(negative, str) else list(negative)
@@ -211,8 +210,7 @@ class Model:
 
         Examples
         --------
-        >>> model.analogy("서울", "한국", "도쿄")  # doctest: +SKIP
-        [('일본', 0.61)]
+        >>> model.analogy("서울", "한국", "도쿄")  # 일본 on a model that knows geography  # doctest: +SKIP
         """
         return self.most_similar(positive=[b, c], negative=[a], topn=topn)
 

@@ -122,9 +122,10 @@ def train(
     Examples
     --------
     >>> import kofasttext as kft
-    >>> model = kft.train("corpora/demo_ko.txt", dim=50, epoch=10, sample=1e-3, progress=False)  # doctest: +SKIP
+    >>> model = kft.train("corpora/demo_ko.txt", epoch=30, min_count=2, sample=1e-3, bucket=200_000,
+    ...                   threads=1, progress=False)  # doctest: +SKIP
     >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
-    [('몰랐던', 0.84), ('몰랐다니', 0.82), ('몰라', 0.79)]
+    [('몰랐던', 0.844), ('몰랐다니', 0.785), ('뜻인지', 0.765)]
     """
     if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or threads < 1):
         raise UsageError(f"threads must be a positive integer, got {threads!r}")

@@ -73,43 +73,33 @@ def _expected_step(input_matrix, output_matrix, bags, inputs_of, targets, target
     return loss.item(), expected_input, output_matrix - lr * out.grad
 
 
-def test_skipgram_step_matches_autograd():
+@pytest.mark.parametrize(
+    "neg, weights",
+    [
+        (None, [2.0, 1.0]),  # K negatives stand for K draws per pair: weight = pairs (2 and 1)
+        (1, [1.0, 0.5]),  # K = 2 negatives stand for neg = 1 draw per pair: weight = pairs * 1/2
+    ],
+)
+def test_skipgram_step_matches_autograd(neg, weights):
     """Skip-gram: the centre's summed vector predicts each context word; the K
-    negatives of a centre are shared by its m pairs, each weighted by m."""
+    negatives of a centre are shared by its pairs, each weighted by pairs * neg / K."""
     input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
     lr = 0.1
     centres = torch.tensor([0, 1])
     pair_centre = torch.tensor([0, 0, 1])
     pair_context = torch.tensor([1, 2, 0])
     negatives = torch.tensor([[2, 1], [2, 2]])
-    weights = torch.tensor([2.0, 1.0])  # centre 0 has two pairs, centre 1 one
     expected = _expected_step(
-        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives, weights, lr
+        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
+        torch.tensor(weights), lr,
     )
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
-    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr)
+    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr, neg)
     assert loss == pytest.approx(expected[0], rel=1e-5)
     assert torch.allclose(new_input, expected[1], atol=1e-6)
     assert torch.allclose(new_output, expected[2], atol=1e-6)
     # word 2 was no centre: its own rows did not move
     assert torch.equal(new_input[[2, 5]], input_matrix[[2, 5]])
-
-
-def test_shared_negatives_stand_for_neg_draws_per_pair():
-    """With K = 2 negatives per centre standing for neg = 1 draw per pair, each
-    negative is weighted by pairs * neg / K (here 2 * 1/2 and 1 * 1/2)."""
-    input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
-    centres, pair_centre, pair_context = torch.tensor([0, 1]), torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0])
-    negatives = torch.tensor([[2, 1], [2, 2]])
-    expected = _expected_step(
-        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
-        torch.tensor([1.0, 0.5]), 0.1,
-    )
-    new_input, new_output = input_matrix.clone(), output_matrix.clone()
-    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, 0.1, neg=1)
-    assert loss == pytest.approx(expected[0], rel=1e-5)
-    assert torch.allclose(new_input, expected[1], atol=1e-6)
-    assert torch.allclose(new_output, expected[2], atol=1e-6)
 
 
 def test_cbow_step_matches_autograd():

@@ -36,7 +36,7 @@ class WordVectors:
     def __post_init__(self):
         self._index = {word: i for i, word in enumerate(self.words)}
         norms = np.linalg.norm(self.matrix, axis=1, keepdims=True)
-        self._unit = (self.matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+        self.unit = (self.matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
     def __contains__(self, word: str) -> bool:
         return word in self._index
@@ -58,7 +58,7 @@ class WordVectors:
         norms = np.linalg.norm(query_vectors, axis=1)
         for start in range(0, len(queries), chunk):
             block = slice(start, start + chunk)
-            scores = self._unit @ (query_vectors[block] / np.maximum(norms[block], 1e-12)[:, None]).T  # [V, q]
+            scores = self.unit @ (query_vectors[block] / np.maximum(norms[block], 1e-12)[:, None]).T  # [V, q]
             for j, i in enumerate(range(start, min(start + chunk, len(queries)))):
                 rows = [self._index[w] for w in wanted[i] if w in self._index and w != queries[i]]
                 if norms[i] == 0 or not rows:

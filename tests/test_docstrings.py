@@ -1,0 +1,28 @@
+"""The runnable examples in the public docstrings are true (the others are marked SKIP:
+they need a trained model or the shared data)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+from pathlib import Path
+
+import pytest
+
+MODULES = [
+    "kofasttext.hangul",
+    "kofasttext.subwords",
+    "kofasttext.pretokenize",
+    "kofasttext.vocab",
+    "kofasttext.corpus",
+    "kofasttext.model",
+    "kofasttext.trainer",
+    "kofasttext.evaluate.oov",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # examples name corpora/demo_ko.txt
+    result = doctest.testmod(importlib.import_module(name), extraglobs={"kft": importlib.import_module("kofasttext")})
+    assert result.failed == 0
