@@ -186,7 +186,7 @@ def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
 
 
 # -- the trainer ------------------------------------------------------------------------
-@pytest.mark.parametrize("subwords", ["syllable", "jamo"])
+@pytest.mark.parametrize("subwords", ["syllable", "jamo", "hybrid", "none"])
 def test_training_learns_the_two_topics(topic_corpus, recorded_losses, subwords):
     model = kft.train(str(topic_corpus), subwords=subwords, epoch=5, sample=0, seed=0, **TINY)
     assert sorted(model.words) == sorted(FOOD + WEATHER)
@@ -195,6 +195,12 @@ def test_training_learns_the_two_topics(topic_corpus, recorded_losses, subwords)
     assert np.mean(recorded_losses[-3:]) < 0.8 * np.mean(recorded_losses[:3])
     assert topic_precision(model) >= 0.8
     assert model.config["subwords"] == subwords and model.config["dim"] == 16
+
+
+def test_cbow_learns_the_two_topics(topic_corpus):
+    model = kft.train(str(topic_corpus), subwords="jamo", model="cbow", epoch=5, sample=0, seed=0, **TINY)
+    assert model.config["model"] == "cbow"
+    assert topic_precision(model) >= 0.8
 
 
 def test_training_at_the_default_learning_rate_does_not_diverge(topic_corpus, recorded_losses):
