@@ -70,36 +70,33 @@ def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) ->
     return [scale.index_select(0, index) for index in indices]
 
 
-def _update_output(output_matrix, inputs, targets, target_input, negatives, negative_input, negative_weight, lr):
+def _update_output(output_matrix, inputs, targets, target_input, negatives, negative_weight, lr):
     """Score targets and negatives, update the output rows; return ``(loss, input_grad)``
     where ``input_grad[i]`` is how input vector ``i`` should move.
 
     ``targets[j]`` is predicted from ``inputs[target_input[j]]``; the negatives
-    ``negatives[g]`` from ``inputs[negative_input[g]]``, each weighted by
-    ``negative_weight[g]``.
+    ``negatives[i]`` from ``inputs[i]``, each weighted by ``negative_weight[i]``.
     """
     # index_select, not tensor[index]: on CPU it copies whole rows, several times faster.
     target_rows = output_matrix.index_select(0, targets)  # [P, d]
-    negative_rows = output_matrix.index_select(0, negatives.reshape(-1)).view(*negatives.shape, -1)  # [G, K, d]
+    negative_rows = output_matrix.index_select(0, negatives.reshape(-1)).view(*negatives.shape, -1)  # [B, K, d]
     target_inputs = inputs.index_select(0, target_input)  # [P, d]
-    negative_inputs = inputs.index_select(0, negative_input)  # [G, d]
     target_score = (target_inputs * target_rows).sum(1)
-    # (bmm is 3x slower than this for [G, K, d] x [G, d] with small K on CPU)
-    negative_score = (negative_rows * negative_inputs.unsqueeze(1)).sum(2)  # [G, K]
+    # (bmm is 3x slower than this for [B, K, d] x [B, d] with small K on CPU)
+    negative_score = (negative_rows * inputs.unsqueeze(1)).sum(2)  # [B, K]
     weight = negative_weight.to(inputs.dtype).unsqueeze(1)
     loss = -(F.logsigmoid(target_score).sum() + (weight * F.logsigmoid(-negative_score)).sum()).item()
 
     target_grad = lr * (1.0 - torch.sigmoid(target_score))  # label 1
     negative_grad = -lr * torch.sigmoid(negative_score) * weight  # label 0
-    input_grad = torch.zeros_like(inputs)
-    input_grad.index_add_(0, negative_input, torch.bmm(negative_grad.unsqueeze(1), negative_rows).squeeze(1))
+    input_grad = torch.bmm(negative_grad.unsqueeze(1), negative_rows).squeeze(1)
     input_grad.index_add_(0, target_input, target_grad.unsqueeze(1) * target_rows)
 
     # The output rows' steps, with each row's share scaled by the cap (see
     # `capped_shares`) before the [rows, d] products are formed.
     target_share, negative_share = capped_shares(output_matrix.shape[0], targets, negatives.reshape(-1))
     output_matrix.index_add_(0, targets, (target_grad * target_share).unsqueeze(1) * target_inputs)
-    negative_step = (negative_grad * negative_share.view_as(negative_grad)).unsqueeze(2) * negative_inputs.unsqueeze(1)
+    negative_step = (negative_grad * negative_share.view_as(negative_grad)).unsqueeze(2) * inputs.unsqueeze(1)
     output_matrix.index_add_(0, negatives.reshape(-1), negative_step.reshape(-1, inputs.shape[1]))
     return loss, input_grad
 
@@ -125,11 +122,8 @@ def skipgram_step(
     """
     flat_rows, bag_starts, bag_lengths = gather_bags(centres, subword_offsets, subword_rows)
     hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [B, d]
-    negative_input = torch.arange(len(centres), device=centres.device)
     negative_weight = torch.bincount(pair_centre, minlength=len(centres)) * ((neg or negatives.shape[1]) / negatives.shape[1])
-    loss, hidden_grad = _update_output(
-        output_matrix, hidden, pair_context, pair_centre, negatives, negative_input, negative_weight, lr
-    )
+    loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, lr)
     row_grad = (hidden_grad / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
     input_matrix.index_add_(0, flat_rows, row_grad)
     return loss
@@ -155,7 +149,7 @@ def cbow_step(
     index = torch.arange(len(centres), device=centres.device)
     negative_weight = has_context * ((neg or negatives.shape[1]) / negatives.shape[1])
     loss, hidden_grad = _update_output(
-        output_matrix, hidden, centres[has_context], index[has_context], negatives, index, negative_weight, lr
+        output_matrix, hidden, centres[has_context], index[has_context], negatives, negative_weight, lr
     )
     row_grad = (hidden_grad[pair_centre] / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
     input_matrix.index_add_(0, flat_rows, row_grad)
