@@ -84,6 +84,11 @@ def _build_parser() -> argparse.ArgumentParser:
     vector.add_argument("model")
     vector.add_argument("words", nargs="+")
 
+    evaluate = commands.add_parser("eval", help="OOV robustness, NSMC probe, WS353 and analogies of one or more models")
+    evaluate.add_argument("models", nargs="+", metavar="MODEL")
+    evaluate.add_argument("--data", help="data folder (default: $KOFASTTEXT_DATA or ../shared/data)")
+    evaluate.add_argument("--json", help="also write the report as JSON here")
+
     demo = commands.add_parser("demo", help="train on the bundled corpus and show unseen words' neighbours")
     demo.add_argument("-o", "--output", help="also save the demo model here")
     return parser
@@ -170,6 +175,31 @@ def _vector(args) -> None:
         print(f"{word} {values}")
 
 
+def _eval(args) -> None:
+    import json
+
+    from .evaluate import WordVectors, data_dir
+    from .evaluate.report import evaluate_all, markdown_table
+    from .model import load
+
+    data = data_dir(args.data)  # fail before loading models
+    if args.json:
+        _check_output_path(args.json)
+    named = {}
+    for path in args.models:
+        name = os.path.basename(path)
+        while name in named:
+            name += "'"
+        named[name] = WordVectors.from_model(load(path), name)
+    report = evaluate_all(named, data)
+    print(markdown_table(report))
+    if args.json:
+        temporary = args.json + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, ensure_ascii=False, indent=2)
+        os.replace(temporary, args.json)
+
+
 def _demo(args) -> None:
     from .demo import run_demo
 
@@ -178,7 +208,14 @@ def _demo(args) -> None:
     run_demo(args.output)
 
 
-_COMMANDS = {"train": _train, "neighbors": _neighbors, "analogy": _analogy, "vector": _vector, "demo": _demo}
+_COMMANDS = {
+    "train": _train,
+    "neighbors": _neighbors,
+    "analogy": _analogy,
+    "vector": _vector,
+    "eval": _eval,
+    "demo": _demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

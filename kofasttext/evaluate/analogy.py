@@ -73,8 +73,9 @@ def analogies(vectors: WordVectors, data=None, chunk: int = 512) -> AnalogyResul
         total[section] = total.get(section, 0) + 1
     for section, _ in covered:
         covered_count[section] = covered_count.get(section, 0) + 1
+    sections = list(total)
     for group in ("sem", "syn", "all"):
-        members = [s for s in total if group == "all" or s.startswith(group)]
+        members = [s for s in sections if group == "all" or s.startswith(group)]
         total[group] = sum(total[s] for s in members)
         covered_count[group] = sum(covered_count.get(s, 0) for s in members)
         correct[group] = sum(correct.get(s, 0) for s in members)
