@@ -3,6 +3,7 @@ last checkpoint to the same end, and the result is as good as an uninterrupted r
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -62,6 +63,23 @@ def test_kill_nine_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert "checkpoint" not in final.config
     assert topic_precision(final) >= 0.8
     assert abs(topic_precision(final) - topic_precision(uninterrupted)) <= 0.1
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
+    corpus = _write(tmp_path / "topics.txt", topic_lines(8000, 8))
+    output, checkpoint = tmp_path / "m.kft", tmp_path / "m.kft.checkpoint"
+    command = [sys.executable, "-m", "kofasttext", "train", str(corpus), "-o", str(output), "--epoch", "150", *OPTIONS]
+    process = subprocess.Popen([*command, "--checkpoint-every", "0.003", "--quiet"], stderr=subprocess.PIPE, text=True)
+    try:
+        first = _wait_for_checkpoint(process, checkpoint)  # training is under way
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("kofasttext: interrupted at ")
+    assert "Traceback" not in stderr and not output.exists()
+    assert first <= kft.load(str(checkpoint)).config["checkpoint"]["progress"] < 1
 
 
 def test_resume_needs_a_checkpoint(tmp_path, topic_corpus):
