@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--bucket", type=int, default=2_000_000)
     args = parser.parse_args()
     words = distinct_words(os.path.join(args.data, "nsmc", "corpus.txt.gz"), args.words)
-    print(f"| scheme | minn | maxn | words | n-grams | mismatching words |\n|---|---|---|---|---|---|")
+    print("| scheme | minn | maxn | words | n-grams | mismatching words |\n|---|---|---|---|---|---|")
     failures = 0
     for name, minn, maxn in CASES:
         ours = SubwordScheme.create(name, minn=minn, maxn=maxn, bucket=args.bucket)
