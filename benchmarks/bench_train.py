@@ -253,17 +253,6 @@ TO_VECTORS = {"fasttext": fasttext_vectors, "gensim": gensim_vectors, "kofasttex
 # -- worker: quality ---------------------------------------------------------------
 
 
-def nearest(vectors, word: str, topn: int = 5) -> list[str]:
-    """The ``topn`` in-vocabulary words closest to ``word`` by cosine."""
-    query = vectors.vector(word)
-    if not np.any(query):
-        return []
-    matrix = vectors.matrix
-    scores = matrix @ query / np.maximum(np.linalg.norm(matrix, axis=1) * np.linalg.norm(query), 1e-12)
-    order = np.argsort(-scores)
-    return [vectors.words[i] for i in order[: topn + 1] if vectors.words[i] != word][:topn]
-
-
 def evaluate(vectors, job: dict) -> dict:
     from kofasttext.evaluate import logistic_probe, oov_conjugations, oov_typos
 
@@ -281,7 +270,7 @@ def evaluate(vectors, job: dict) -> dict:
         "nsmc_oov_share": probe.oov_share,
         "typos": typos.as_dict(),
         "conjugations": conjugations.as_dict(),
-        "neighbours": {word: nearest(vectors, word) for word in NEIGHBOUR_QUERIES},
+        "neighbours": {word: vectors.nearest(word) for word in NEIGHBOUR_QUERIES},
         "evaluation_seconds": time.perf_counter() - started,
     }
 

@@ -293,12 +293,12 @@ class _Run:
         self.config, self.workers, self.bar = config, workers, bar
         vocab, dim = corpus.vocab, config["dim"]
         nrows = len(vocab) + len(used_buckets)
+        ntokens = len(corpus.tokens)
         if previous is None:
             # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
             generator = torch.Generator().manual_seed(config["seed"])
             input_matrix = torch.empty(nrows, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
             output_matrix = torch.zeros(len(vocab), dim)
-            ntokens = len(corpus.tokens)
             nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
             completed = []
         else:
@@ -307,7 +307,6 @@ class _Run:
             nchunks = previous.config["checkpoint"]["nchunks"]
             completed = previous.config["checkpoint"]["completed_chunks"]
         line_lengths = np.diff(corpus.line_starts)
-        ntokens = len(corpus.tokens)
         self.plan = _Plan(
             tokens=torch.from_numpy(corpus.tokens),
             line_of_token=torch.from_numpy(np.repeat(np.arange(len(line_lengths), dtype=np.int32), line_lengths)),

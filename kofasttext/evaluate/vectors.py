@@ -49,6 +49,15 @@ class WordVectors:
             out[i] = self.matrix[row] if row is not None else self.vector(word)
         return out
 
+    def nearest(self, word: str, topn: int = 5) -> list[str]:
+        """The ``topn`` in-vocabulary words closest to ``word`` by cosine (itself left out)."""
+        query = self.vector(word)
+        norm = np.linalg.norm(query)
+        if norm == 0:
+            return []
+        order = np.argsort(-(self.unit @ (query / norm)))
+        return [self.words[i] for i in order[: topn + 1] if self.words[i] != word][:topn]
+
     def ranks(self, queries: list[str], wanted: list[set[str]], chunk: int = 256) -> np.ndarray:
         """For each query, the rank (1 = nearest) of its best-ranked wanted word
         among all in-vocabulary words by cosine similarity; 0 when the query has
