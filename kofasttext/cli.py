@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 
+from .corpus import iter_lines
 from .errors import KofasttextError, TrainingInterrupted, UsageError
 from .subwords import SCHEMES
 
@@ -88,6 +89,32 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("models", nargs="+", metavar="MODEL")
     evaluate.add_argument("--data", help="data folder (default: $KOFASTTEXT_DATA or ../shared/data)")
     evaluate.add_argument("--json", help="also write the report as JSON here")
+    evaluate.add_argument("--plots", metavar="DIR", help="also write PNG plots here (measures, neighbourhoods)")
+    evaluate.add_argument(
+        "--exclude-corpus",
+        action="append",
+        metavar="CORPUS",
+        help="OOV queries avoid every word of this training corpus (repeatable; default: DATA/nsmc/corpus.txt.gz)",
+    )
+
+    classify = commands.add_parser("classify", help="train or run a review classifier on a model's subwords")
+    classify_commands = classify.add_subparsers(dest="classify_command", required=True, parser_class=_Parser)
+    fit = classify_commands.add_parser("train", help="train a classifier on a labelled .tsv file")
+    fit.add_argument("--model", required=True, help="kofasttext model whose subword rows start the classifier")
+    fit.add_argument("--train", required=True, help=".tsv with a header, a text column and a label column")
+    fit.add_argument("-o", "--output", required=True, help="classifier file to write")
+    fit.add_argument("--test", help="also report accuracy on this .tsv")
+    fit.add_argument("--text-column", default="document")
+    fit.add_argument("--label-column", default="label")
+    fit.add_argument("--epochs", type=_positive_int, default=None, help="passes over the training file")
+    fit.add_argument("--random-init", action="store_true", help="start from random rows (baseline), not the model's")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--quiet", action="store_true", help="no progress output")
+    predict = classify_commands.add_parser("predict", help="label texts: label, probability and text per line")
+    predict.add_argument("classifier")
+    predict.add_argument("texts", nargs="*", metavar="TEXT")
+    predict.add_argument("--input", help="a text file with one text per line, or a .tsv (with --text-column)")
+    predict.add_argument("--text-column", help="text column of a .tsv --input")
 
     demo = commands.add_parser("demo", help="train on the bundled corpus and show unseen words' neighbours")
     demo.add_argument("-o", "--output", help="also save the demo model here")
@@ -185,19 +212,56 @@ def _eval(args) -> None:
     data = data_dir(args.data)  # fail before loading models
     if args.json:
         _check_output_path(args.json)
+    if args.plots and os.path.exists(args.plots) and not os.path.isdir(args.plots):
+        raise UsageError(f"--plots {args.plots} is a file; give a folder")
+    for corpus in args.exclude_corpus or ():
+        if not os.path.isfile(corpus):
+            raise UsageError(f"--exclude-corpus: corpus not found: {corpus}")
     named = {}
     for path in args.models:
         name = os.path.basename(path)
         while name in named:
             name += "'"
         named[name] = WordVectors.from_model(load(path), name)
-    report = evaluate_all(named, data)
+    report = evaluate_all(named, data, exclude_corpora=args.exclude_corpus)
     print(markdown_table(report))
     if args.json:
         temporary = args.json + ".tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(report, handle, ensure_ascii=False, indent=2)
         os.replace(temporary, args.json)
+    if args.plots:
+        from .evaluate.plots import write_plots
+
+        paths = write_plots(report, named, args.plots)
+        print(f"plots: {', '.join(str(p) for p in paths)}", file=sys.stderr)
+
+
+def _classify(args) -> None:
+    from .classifier import TextClassifier, read_labelled
+
+    if args.classify_command == "predict":
+        if bool(args.texts) == bool(args.input):
+            raise UsageError("give texts to classify or --input FILE (one of the two)")
+        classifier = TextClassifier.load(args.classifier)
+        texts = args.texts or list(iter_lines(args.input, column=args.text_column))
+        for text, label, probability in zip(texts, *classifier.predict_with_probability(texts)):
+            print(f"{label}\t{probability:.4f}\t{text}")
+        return
+    from .model import load
+
+    _check_output_path(args.output)
+    texts, labels = read_labelled(args.train, args.text_column, args.label_column)
+    test = read_labelled(args.test, args.text_column, args.label_column) if args.test else None
+    settings = {"pretrained": not args.random_init, "seed": args.seed}
+    if args.epochs:
+        settings["epochs"] = args.epochs
+    classifier = TextClassifier(load(args.model), **settings).fit(texts, labels, progress=not args.quiet)
+    classifier.save(args.output)
+    held_out = [epoch["holdout_accuracy"] for epoch in classifier.history if "holdout_accuracy" in epoch]
+    print(f"saved {args.output}" + (f" (best held-out accuracy {100 * max(held_out):.2f}%)" if held_out else ""))
+    if test:
+        print(f"test accuracy {100 * classifier.score(*test):.2f}% on {len(test[0]):,} texts of {args.test}")
 
 
 def _demo(args) -> None:
@@ -214,6 +278,7 @@ _COMMANDS = {
     "analogy": _analogy,
     "vector": _vector,
     "eval": _eval,
+    "classify": _classify,
     "demo": _demo,
 }
 

@@ -50,6 +50,14 @@ def _one_torch_thread():
     torch.set_num_threads(previous)
 
 
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    """Every test (and the CLI it runs) gets its own empty cache folder, never the user's."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KOFASTTEXT_CACHE", str(folder))
+    return folder
+
+
 # -- corpora ------------------------------------------------------------------
 def _write(path: Path, content) -> Path:
     """Write ``content`` (bytes, str, or an iterable of lines) to ``path``."""

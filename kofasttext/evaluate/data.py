@@ -1,14 +1,28 @@
-"""Where evaluation data lives: ``--data DIR``, else ``$KOFASTTEXT_DATA``, else ``../shared/data``."""
+"""Where evaluation data lives (``--data DIR``, else ``$KOFASTTEXT_DATA``, else ``../shared/data``), and the
+words of a training corpus, cached on disk so that the OOV query sets can avoid them cheaply.
+
+The cache folder is ``$KOFASTTEXT_CACHE``, else ``$XDG_CACHE_HOME/kofasttext``, else ``~/.cache/kofasttext``.
+Everything in it is plain UTF-8 text or JSON (never pickle), written atomically, and checked when read: a
+damaged, truncated or stale file is rebuilt, never trusted and never a crash. Deleting the folder is always safe.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
 from pathlib import Path
 
 from ..corpus import iter_lines
 from ..errors import CorpusError
+from ..pretokenize import split_words
 
 DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
+
+#: Bump when `split_words` or `normalize` change what a word is: every cached word list is then rebuilt.
+WORDS_CACHE_VERSION = 1
+_WORDS_MAGIC = "kofasttext-corpus-words"
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -26,3 +40,122 @@ def read_nsmc(split: str, data: str | os.PathLike | None = None) -> tuple[list[s
     texts = list(iter_lines(path, column="document"))
     labels = [int(label) for label in iter_lines(path, column="label")]
     return texts, labels
+
+
+# -- the cache folder -----------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """The folder for cached evaluation inputs (not created here)."""
+    explicit = os.environ.get("KOFASTTEXT_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "kofasttext"
+
+
+def read_cached(name: str) -> bytes | None:
+    """The bytes of cache file ``name``, or None when it is missing or unreadable."""
+    try:
+        return (cache_dir() / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write_cached(name: str, content: bytes) -> None:
+    """Write cache file ``name`` atomically (a temporary file renamed into place), so a reader never sees half a
+    file and two evaluations writing at once leave one whole file. A cache that cannot be written (read-only
+    home, full disk) only costs the next run the time to rebuild it, so the error is swallowed."""
+    folder = cache_dir()
+    temporary = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a shared cache folder should stay readable
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, folder / name)
+        temporary = None
+    except OSError:
+        pass
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def digest(text: str) -> str:
+    """SHA-256 of ``text`` in hex: the stable fingerprint that cache names and keys use (Python's ``hash`` is
+    salted per process, so it cannot name a file that another run must find)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- the words of a corpus ------------------------------------------------------------------------------------
+
+
+def corpus_fingerprint(path: str | os.PathLike, column: str | int | None = None) -> dict:
+    """What identifies a corpus file's content without reading it: absolute path, size, modification time
+    (nanoseconds) and the TSV column. Rewriting a file changes its mtime even when the size stays the same."""
+    absolute = os.path.abspath(os.fspath(path))
+    try:
+        stat = os.stat(absolute)
+    except FileNotFoundError:
+        raise CorpusError(f"corpus not found: {path}") from None
+    except OSError as error:
+        raise CorpusError(f"cannot read {path}: {error}") from None
+    return {"path": absolute, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "column": column}
+
+
+def corpus_words(path: str | os.PathLike, column: str | int | None = None) -> frozenset[str]:
+    """Every distinct word of a corpus, cut exactly as the trainer cuts it (`corpus.iter_lines`, then
+    `pretokenize.split_words`), with no ``min_count``: a word seen once was still seen in training.
+
+    The list is cached (see the module docstring) under a name made from the absolute path and column, and
+    its header records the file's size and mtime, so a changed corpus is read again and its stale list
+    replaced rather than left beside it. The file is UTF-8 text, one word per line (a word never contains
+    whitespace), after a header line that also holds the count and a SHA-256 of the list: a truncated or
+    corrupted file fails that check and is rebuilt.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        ``.txt``, ``.txt.gz``, or ``.tsv`` (with ``column``), as for training.
+    column : str or int, optional
+        The TSV column that was trained on.
+
+    Examples
+    --------
+    >>> "재밌었다" in corpus_words("nsmc/corpus.txt.gz")  # 4 s the first time, 0.3 s after  # doctest: +SKIP
+    True
+    """
+    key = {**corpus_fingerprint(path, column), "version": WORDS_CACHE_VERSION}
+    name = f"words-{digest(json.dumps([key['path'], column]))[:24]}.txt"
+    cached = _parse_words(read_cached(name), key)
+    if cached is not None:
+        return cached
+    words: set[str] = set()
+    for line in iter_lines(key["path"], column):
+        words.update(split_words(line))
+    body = "\n".join(sorted(words)).encode("utf-8")
+    header = "\t".join([_WORDS_MAGIC, json.dumps(key, ensure_ascii=False), str(len(words)), hashlib.sha256(body).hexdigest()])
+    write_cached(name, header.encode("utf-8") + b"\n" + body)
+    return frozenset(words)
+
+
+def _parse_words(content: bytes | None, key: dict) -> frozenset[str] | None:
+    """The words of a cache file, or None unless it is whole and made from exactly this file version."""
+    if content is None:
+        return None
+    try:
+        header, _, body = content.partition(b"\n")
+        magic, stored_key, count, checksum = header.decode("utf-8").split("\t")
+        if magic != _WORDS_MAGIC or json.loads(stored_key) != key or hashlib.sha256(body).hexdigest() != checksum:
+            return None
+        words = body.decode("utf-8").split("\n") if body else []
+        return frozenset(words) if len(words) == int(count) else None
+    except ValueError:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        return None

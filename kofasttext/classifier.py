@@ -1,0 +1,427 @@
+"""`TextClassifier`: review classification on top of a kofasttext model.
+
+The network is a 1-D CNN over words (Kim, 2014). Each word's input is the
+model's own composition -- the sum of the word's subword rows -- so the
+classifier keeps the model's property that any word, seen or not, has a
+representation. The rows start as the model's trained rows and are fine-tuned
+with the network (sparse updates: only the rows of words in a batch move);
+``pretrained=False`` starts them from random values of the same scale instead,
+which is the baseline that shows what pretraining adds.
+
+Words are cut with the model's pretokeniser (`pretokenize.split_words`), the
+same cut the model was trained on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .corpus import TSV_SUFFIXES, iter_lines
+from .errors import CorpusError, ModelFileError, UsageError
+from .model import Model
+from .modelfile import read_model_file, write_model_file
+from .pretokenize import split_words
+from .progress import Progress, format_duration
+from .subwords import SubwordScheme
+from .vocab import Vocabulary
+
+FILE_KIND = "text_classifier"
+_NET_PREFIX = "net."
+_MODEL_ARRAYS = ("input_matrix", "counts", "subword_offsets", "subword_rows", "used_buckets")
+
+
+@dataclass
+class ClassifierSettings:
+    """Hyperparameters of `TextClassifier` (the defaults are the measured NSMC setting).
+
+    Attributes
+    ----------
+    widths : tuple of int
+        Convolution widths in words.
+    filters : int
+        Filters per width.
+    dropout : float
+        Dropout on the word vectors and on the pooled features.
+    max_words : int
+        Longer texts are cut to their first ``max_words`` words.
+    epochs : int
+        Passes over the training texts; the epoch with the best held-out accuracy is kept.
+    batch_size : int
+    lr : float
+        Adam step size of the network.
+    embedding_lr : float
+        Adam step size of the subword rows (0 freezes them).
+    holdout : float
+        Share of the training texts held out to choose the epoch.
+    pretrained : bool
+        Start the subword rows from the model (True) or from random values of the same scale.
+    seed : int
+    """
+
+    widths: tuple[int, ...] = (2, 3, 4)
+    filters: int = 128
+    dropout: float = 0.5
+    max_words: int = 64
+    epochs: int = 3
+    batch_size: int = 64
+    lr: float = 1e-3
+    embedding_lr: float = 1e-3
+    holdout: float = 0.05
+    pretrained: bool = True
+    seed: int = 0
+
+
+class _WordTable:
+    """Distinct words seen so far, each with its rows of the input matrix (CSR).
+
+    Id 0 is padding: it has no rows, so its vector is zero."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.ids: dict[str, int] = {}
+        self.offsets = [0]
+        self.rows: list[np.ndarray] = []
+        self._arrays = None
+
+    def encode(self, texts: list[str], max_words: int) -> list[list[int]]:
+        encoded = []
+        for text in texts:
+            ids = []
+            for word in split_words(text)[:max_words]:
+                word_id = self.ids.get(word)
+                if word_id is None:
+                    rows = self.model._matrix_rows(word)
+                    self.rows.append(rows)
+                    self.offsets.append(self.offsets[-1] + len(rows))
+                    word_id = self.ids[word] = len(self.offsets) - 1
+                ids.append(word_id)
+            encoded.append(ids)
+        return encoded
+
+    def bags(self, word_ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows of ``word_ids`` concatenated, and where each word's rows start
+        (`nn.EmbeddingBag`'s input and offsets)."""
+        if self._arrays is None or len(self._arrays[0]) != len(self.offsets):
+            rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
+            self._arrays = (np.asarray(self.offsets, dtype=np.int64), rows.astype(np.int64))
+        offsets, rows = self._arrays
+        starts, ends = offsets[word_ids - 1], offsets[word_ids]
+        starts[word_ids == 0] = ends[word_ids == 0] = 0  # padding: an empty bag sums to zero
+        lengths = ends - starts
+        bag_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        gather = np.repeat(starts - bag_offsets, lengths) + np.arange(int(lengths.sum()))
+        return torch.from_numpy(rows[gather]), torch.from_numpy(bag_offsets)
+
+
+class _Network(nn.Module):
+    def __init__(self, rows: int, dim: int, classes: int, settings: ClassifierSettings):
+        super().__init__()
+        self.embedding = nn.EmbeddingBag(rows, dim, mode="sum", sparse=True)
+        self.convolutions = nn.ModuleList(nn.Conv1d(dim, settings.filters, width) for width in settings.widths)
+        self.dropout = nn.Dropout(settings.dropout)
+        self.output = nn.Linear(settings.filters * len(settings.widths), classes)
+        self.min_length = max(settings.widths)
+
+    def forward(self, bag_rows, bag_offsets, word_index, scale: float):
+        # Compose each distinct word of the batch once, then place it.
+        words = self.embedding(bag_rows, bag_offsets) * scale  # [distinct, dim]
+        x = self.dropout(words[word_index]).transpose(1, 2)  # [batch, dim, length]
+        pooled = [conv(x).relu().amax(dim=2) for conv in self.convolutions]
+        return self.output(self.dropout(torch.cat(pooled, dim=1)))
+
+
+def _check_texts(texts, what: str = "texts") -> list[str]:
+    if isinstance(texts, str):
+        raise UsageError(f"{what} must be a list of strings, not one string")
+    texts = list(texts)
+    if not texts:
+        raise UsageError(f"no {what} given")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise UsageError(f"{what}[{i}] is {type(text).__name__}, not a string")
+    return texts
+
+
+def _check_labels(labels, count: int) -> tuple[list, np.ndarray]:
+    """(classes, label indices). Labels are all 0/1 integers or all strings."""
+    labels = list(labels)
+    if len(labels) != count:
+        raise UsageError(f"{count} texts but {len(labels)} labels")
+
+    def is_binary(label) -> bool:
+        return isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)) and label in (0, 1)
+
+    if all(isinstance(label, str) for label in labels):
+        classes = sorted(set(labels))
+    elif all(is_binary(label) for label in labels):
+        labels = [int(label) for label in labels]
+        classes = [0, 1]
+    else:
+        bad = next((label for label in labels if not (isinstance(label, str) or is_binary(label))), None)
+        found = f"got {bad!r}" if bad is not None else "got a mix of both"
+        raise UsageError(f"labels must be all 0/1 or all strings; {found}")
+    if len(set(labels)) < 2:
+        raise UsageError(f"labels need at least two classes; all are {labels[0]!r}")
+    index = {label: i for i, label in enumerate(classes)}
+    return classes, np.array([index[label] for label in labels], dtype=np.int64)
+
+
+def read_labelled(path: str, text_column: str = "document", label_column: str = "label") -> tuple[list[str], list]:
+    """Texts and labels of a ``.tsv`` file with a header (NSMC's ``id document label``).
+
+    Labels that are all ``0``/``1`` become integers; others stay strings.
+    """
+    if not path.lower().endswith(TSV_SUFFIXES):
+        raise UsageError(f"{path} is not a .tsv file; labelled data needs a header and a {label_column!r} column")
+    texts = list(iter_lines(path, column=text_column))
+    labels = [label.strip() for label in iter_lines(path, column=label_column)]
+    if not texts:
+        raise CorpusError(f"{path} has a header but no rows")
+    for number, label in enumerate(labels, start=2):
+        if not label:
+            raise CorpusError(f"{path} line {number} has an empty {label_column!r}")
+    if set(labels) <= {"0", "1"}:
+        labels = [int(label) for label in labels]
+    return texts, labels
+
+
+class TextClassifier:
+    """A text classifier whose words are the model's subword compositions.
+
+    Parameters
+    ----------
+    model : kofasttext.Model
+        Supplies the subword scheme, the vocabulary and the initial rows.
+    **settings
+        Any field of `ClassifierSettings` (``epochs=4``, ``pretrained=False`` ...).
+
+    Examples
+    --------
+    >>> clf = kft.TextClassifier(kft.load("nsmc.kft"))  # doctest: +SKIP
+    >>> clf.fit(["정말 재밌었다", "시간 아까웠다"], [1, 0])  # doctest: +SKIP
+    >>> clf.predict(["완전 재밌었음 ㅋㅋ"])  # doctest: +SKIP
+    [1]
+    >>> clf.save("nsmc.clf"); clf = kft.TextClassifier.load("nsmc.clf")  # doctest: +SKIP
+    """
+
+    def __init__(self, model: Model, **settings):
+        unknown = set(settings) - set(ClassifierSettings.__dataclass_fields__)
+        if unknown:
+            raise UsageError(f"unknown TextClassifier setting: {', '.join(sorted(unknown))}")
+        if not isinstance(model, Model):
+            raise UsageError("TextClassifier needs a kofasttext Model with subword rows")
+        self.settings = ClassifierSettings(**settings)
+        if self.settings.epochs < 1 or self.settings.batch_size < 1 or self.settings.max_words < 1:
+            raise UsageError("epochs, batch_size and max_words must be at least 1")
+        self.settings.widths = tuple(int(w) for w in self.settings.widths)
+        self.model = model
+        self.classes: list | None = None
+        self._network: _Network | None = None
+        self._scale = 1.0
+        self.history: list[dict] = []
+
+    # -- training --------------------------------------------------------------
+    def fit(self, texts, labels, progress: bool = True) -> TextClassifier:
+        """Train on ``texts`` and their ``labels`` (0/1 or strings).
+
+        A ``holdout`` share of the texts is set aside; after each epoch its
+        accuracy is measured and the best epoch's weights are kept.
+        `history` lists each epoch's loss and held-out accuracy.
+        """
+        texts = _check_texts(texts)
+        self.classes, targets = _check_labels(labels, len(texts))
+        s = self.settings
+        torch.manual_seed(s.seed)
+        rng = np.random.default_rng(s.seed)
+        self._table = _WordTable(self.model)
+        encoded = self._table.encode(texts, s.max_words)
+        if not any(encoded):
+            raise UsageError("the texts contain no words")
+        self._network = self._build_network()
+        order = rng.permutation(len(texts))
+        held = order[: int(len(texts) * s.holdout)] if len(texts) * s.holdout >= 1 else order[:0]
+        train = order[len(held) :]
+
+        dense = [p for name, p in self._network.named_parameters() if not name.startswith("embedding")]
+        optimisers = [torch.optim.Adam(dense, lr=s.lr)]
+        if s.embedding_lr > 0:
+            optimisers.append(torch.optim.SparseAdam(self._network.embedding.parameters(), lr=s.embedding_lr))
+        else:
+            self._network.embedding.weight.requires_grad_(False)
+        bar = Progress(progress)
+        best = (-1.0, None)
+        started = time.monotonic()
+        batches_per_epoch = math.ceil(len(train) / s.batch_size)
+        for epoch in range(1, s.epochs + 1):
+            self._network.train()
+            rng.shuffle(train)
+            total_loss = 0.0
+            for b in range(batches_per_epoch):
+                batch = train[b * s.batch_size : (b + 1) * s.batch_size]
+                logits = self._forward([encoded[i] for i in batch])
+                loss = nn.functional.cross_entropy(logits, torch.from_numpy(targets[batch]))
+                for optimiser in optimisers:
+                    optimiser.zero_grad()
+                loss.backward()
+                for optimiser in optimisers:
+                    optimiser.step()
+                total_loss += loss.item()
+                done = (epoch - 1 + (b + 1) / batches_per_epoch) / s.epochs
+                elapsed = time.monotonic() - started
+                bar.update(
+                    f"classifier: {100 * done:5.1f}%  epoch {epoch}/{s.epochs}  loss {total_loss / (b + 1):.4f}"
+                    f"  ETA {format_duration(elapsed / done - elapsed)}"
+                )
+            record = {"epoch": epoch, "loss": total_loss / max(batches_per_epoch, 1)}
+            if len(held):
+                record["holdout_accuracy"] = float((self._predict_indices([encoded[i] for i in held]) == targets[held]).mean())
+            self.history.append(record)
+            bar.message(
+                f"classifier: epoch {epoch}/{s.epochs}  loss {record['loss']:.4f}"
+                + (f"  held-out accuracy {100 * record['holdout_accuracy']:.2f}%" if len(held) else "")
+            )
+            score = record.get("holdout_accuracy", epoch)
+            if score > best[0]:
+                best = (score, {k: v.detach().clone() for k, v in self._network.state_dict().items()})
+        self._network.load_state_dict(best[1])
+        self._network.eval()
+        bar.done()
+        return self
+
+    def _build_network(self) -> _Network:
+        s = self.settings
+        pretrained = torch.from_numpy(np.array(self.model.input_matrix, dtype=np.float32))
+        network = _Network(pretrained.shape[0], pretrained.shape[1], len(self.classes), s)
+        with torch.no_grad():
+            if s.pretrained:
+                network.embedding.weight.copy_(pretrained)
+            else:
+                network.embedding.weight.normal_(0.0, float(pretrained.std()))
+        # A word's vector is a sum over 10-40 rows, so its length depends on the
+        # scheme and the model; one fixed factor brings the average in-vocabulary
+        # word to length 1, which suits the default step sizes.
+        norms = np.linalg.norm(self.model.word_vectors()[:10000], axis=1)
+        self._scale = 1.0 / max(float(norms.mean()), 1e-6)
+        return network
+
+    def _forward(self, encoded: list[list[int]]) -> torch.Tensor:
+        length = max(self._network.min_length, max(len(ids) for ids in encoded))
+        index = np.zeros((len(encoded), length), dtype=np.int64)
+        for i, ids in enumerate(encoded):
+            index[i, : len(ids)] = ids
+        distinct, word_index = np.unique(index, return_inverse=True)
+        rows, bag_offsets = self._table.bags(distinct)
+        return self._network(rows, bag_offsets, torch.from_numpy(word_index.reshape(index.shape)), self._scale)
+
+    # -- prediction ------------------------------------------------------------
+    def _require_fitted(self) -> None:
+        if self._network is None:
+            raise UsageError("this TextClassifier is not trained yet: call fit() or load()")
+
+    @torch.no_grad()
+    def _probabilities(self, encoded: list[list[int]], batch_size: int = 512) -> np.ndarray:
+        self._network.eval()
+        out = []
+        for start in range(0, len(encoded), batch_size):
+            out.append(torch.softmax(self._forward(encoded[start : start + batch_size]), dim=1).numpy())
+        return np.concatenate(out)
+
+    def _predict_indices(self, encoded: list[list[int]]) -> np.ndarray:
+        was_training = self._network.training
+        probabilities = self._probabilities(encoded)
+        self._network.train(was_training)
+        return probabilities.argmax(1)
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
+        self._require_fitted()
+        texts = _check_texts(texts)
+        return self._probabilities(self._table.encode(texts, self.settings.max_words))
+
+    def predict(self, texts) -> list:
+        """The most probable class of each text (the labels given to `fit`)."""
+        return self.predict_with_probability(texts)[0]
+
+    def predict_with_probability(self, texts) -> tuple[list, np.ndarray]:
+        """The most probable class of each text, and its probability."""
+        probabilities = self.predict_proba(texts)
+        best = probabilities.argmax(1)
+        return [self.classes[i] for i in best], probabilities[np.arange(len(best)), best]
+
+    def score(self, texts, labels) -> float:
+        """Accuracy on ``texts`` with known ``labels``."""
+        predicted = self.predict(texts)
+        labels = list(labels)
+        if len(labels) != len(predicted):
+            raise UsageError(f"{len(predicted)} texts but {len(labels)} labels")
+        return float(np.mean([p == label for p, label in zip(predicted, labels)]))
+
+    # -- files -----------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Write the classifier, with its fine-tuned rows, to one file (atomic, no pickle)."""
+        self._require_fitted()
+        model = self.model
+        arrays = {
+            "input_matrix": self._network.embedding.weight.detach().numpy(),
+            "counts": model.vocab.counts.astype(np.int64),
+            "subword_offsets": np.asarray(model.subword_offsets, dtype=np.int64),
+            "subword_rows": np.asarray(model.subword_rows, dtype=np.int32),
+        }
+        if model.used_buckets is not None:
+            arrays["used_buckets"] = np.asarray(model.used_buckets, dtype=np.int32)
+        for name, tensor in self._network.state_dict().items():
+            if not name.startswith("embedding"):
+                arrays[_NET_PREFIX + name] = tensor.numpy()
+        config = {
+            "kind": FILE_KIND,
+            "model": model.config,
+            "settings": {**asdict(self.settings), "widths": list(self.settings.widths)},
+            "classes": self.classes,
+            "scale": self._scale,
+            "history": self.history,
+        }
+        write_model_file(path, config, model.words, arrays)
+
+    @classmethod
+    def load(cls, path: str) -> TextClassifier:
+        """Open a classifier written by `save` (or ``kofasttext classify train``)."""
+        config, words, arrays = read_model_file(path)
+        if config.get("kind") != FILE_KIND:
+            raise ModelFileError(f"{path} is a word-vector model, not a classifier (make one with `kofasttext classify train`)")
+        try:
+            model_config = config["model"]
+            settings = {**config["settings"], "widths": tuple(config["settings"]["widths"])}
+            model = Model(
+                model_config,
+                Vocabulary(words, np.asarray(arrays["counts"])),
+                arrays["input_matrix"],
+                np.zeros((0, arrays["input_matrix"].shape[1]), dtype=np.float32),
+                np.asarray(arrays["subword_offsets"]),
+                arrays["subword_rows"],
+                np.asarray(arrays["used_buckets"]) if "used_buckets" in arrays else None,
+            )
+            SubwordScheme.from_config(model_config)
+            classifier = cls(model, **settings)
+            classifier.classes = config["classes"]
+            classifier._scale = float(config["scale"])
+            classifier.history = config.get("history", [])
+            network = _Network(arrays["input_matrix"].shape[0], model.dim, len(classifier.classes), classifier.settings)
+            state = {
+                name[len(_NET_PREFIX) :]: torch.from_numpy(np.array(a))
+                for name, a in arrays.items()
+                if name.startswith(_NET_PREFIX)
+            }
+            state["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
+            network.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            raise ModelFileError(f"{path} is damaged: {error}") from None
+        network.eval()
+        classifier._network = network
+        classifier._table = _WordTable(model)
+        return classifier

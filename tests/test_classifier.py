@@ -1,0 +1,188 @@
+"""`TextClassifier` and ``kofasttext classify`` on a separable toy task."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from conftest import FOOD, WEATHER, build_model, run_cli
+
+from kofasttext.classifier import TextClassifier, read_labelled
+from kofasttext.errors import ModelFileError, UsageError
+
+FAST = {"epochs": 3, "batch_size": 16, "filters": 16, "lr": 1e-2, "embedding_lr": 1e-2, "holdout": 0.1}
+
+
+def topic_model():
+    """Food words near one axis, weather words near another; n-gram rows random
+    and small, so unseen words still get (uninformative) vectors."""
+    rng = np.random.default_rng(0)
+    vectors = {}
+    for word in FOOD + WEATHER:
+        v = rng.normal(0, 0.1, size=8)
+        v[0 if word in FOOD else 1] += 1.0
+        vectors[word] = v.tolist()
+    model = build_model(vectors, ngram_rows="random")
+    model.input_matrix[len(vectors) :] *= 0.01
+    return model
+
+
+def topic_texts(count: int, seed: int) -> tuple[list[str], list[str]]:
+    """Lines of three words from one topic, labelled by the topic."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(count):
+        topic, label = (FOOD, "음식") if i % 2 == 0 else (WEATHER, "날씨")
+        texts.append(" ".join(rng.choice(topic) for _ in range(3)))
+        labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def fitted() -> TextClassifier:
+    texts, labels = topic_texts(400, seed=1)
+    return TextClassifier(topic_model(), **FAST).fit(texts, labels, progress=False)
+
+
+def test_learns_a_separable_task_with_string_labels(fitted):
+    texts, labels = topic_texts(200, seed=2)
+    assert fitted.classes == ["날씨", "음식"]
+    assert fitted.score(texts, labels) == 1.0
+    assert fitted.predict(["김치 라면 냉면", "비 바람 태풍"]) == ["음식", "날씨"]
+    assert len(fitted.history) == FAST["epochs"] and "holdout_accuracy" in fitted.history[0]
+
+
+def test_probabilities_are_a_distribution_in_class_order(fitted):
+    probabilities = fitted.predict_proba(["김치 라면", "우산 장마", ""])
+    assert probabilities.shape == (3, 2)
+    np.testing.assert_allclose(probabilities.sum(1), 1.0, rtol=1e-5)
+    assert probabilities[0, 1] > 0.9 and probabilities[1, 0] > 0.9  # 음식 is column 1, 날씨 column 0
+    labels, best = fitted.predict_with_probability(["김치 라면"])
+    assert labels == ["음식"] and best[0] == pytest.approx(probabilities[0, 1])
+
+
+def test_fine_tuning_moves_only_rows_of_training_words():
+    model = topic_model()
+    texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
+    clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
+    tuned = clf._network.embedding.weight.detach().numpy()
+    used = {int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model._matrix_rows(w)}
+    unused = sorted(set(range(len(tuned))) - used)
+    np.testing.assert_array_equal(tuned[unused], model.input_matrix[unused])
+    assert not np.allclose(tuned[sorted(used)], model.input_matrix[sorted(used)])
+
+
+def test_random_initialisation_is_the_same_network_without_the_model_rows():
+    texts, labels = topic_texts(40, seed=3)
+    settings = {**FAST, "epochs": 1, "embedding_lr": 0}
+    pretrained = TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
+    random_rows = TextClassifier(topic_model(), pretrained=False, **settings).fit(texts, labels, progress=False)
+    np.testing.assert_array_equal(pretrained._network.embedding.weight.detach().numpy(), topic_model().input_matrix)
+    assert not np.allclose(random_rows._network.embedding.weight.detach().numpy(), topic_model().input_matrix)
+
+
+def test_save_and_load_give_the_same_predictions(fitted, tmp_path):
+    path = tmp_path / "topics.clf"
+    fitted.save(str(path))
+    assert path.read_bytes()[:6] == b"KOFTXT"  # our own format, never pickle
+    loaded = TextClassifier.load(str(path))
+    texts = ["김치 비빔밥 만두", "눈 구름 바람", "처음보는 단어"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), rtol=1e-6)
+    assert loaded.classes == fitted.classes and loaded.settings == fitted.settings
+
+
+def test_a_word_vector_model_is_not_a_classifier(tmp_path):
+    path = tmp_path / "vectors.kft"
+    topic_model().save(str(path))
+    with pytest.raises(ModelFileError, match="not a classifier"):
+        TextClassifier.load(str(path))
+
+
+@pytest.mark.parametrize(
+    "texts, labels, message",
+    [
+        ([], [], "no texts"),
+        ("김치 라면", [1], "not one string"),
+        (["김치", None], [0, 1], "not a string"),
+        (["김치", "비"], [0, 2], "all 0/1 or all strings"),
+        (["김치", "비"], [0, "1"], "all 0/1 or all strings"),
+        (["김치", "비"], [True, False], "all 0/1 or all strings"),
+        (["김치", "비"], [1, 1], "at least two classes"),
+        (["김치", "비"], [0], "2 texts but 1 labels"),
+        (["!!", "  "], [0, 1], None),
+    ],
+)
+def test_bad_training_input_is_a_clear_error(texts, labels, message):
+    clf = TextClassifier(topic_model(), **FAST)
+    if message is None:  # punctuation is a word; whitespace-only texts are simply empty
+        clf.fit(texts, labels, progress=False)
+        return
+    with pytest.raises(UsageError, match=message):
+        clf.fit(texts, labels, progress=False)
+
+
+def test_bad_settings_and_unfitted_use_are_clear_errors():
+    with pytest.raises(UsageError, match="unknown TextClassifier setting"):
+        TextClassifier(topic_model(), epoch=3)
+    with pytest.raises(UsageError, match="not trained yet"):
+        TextClassifier(topic_model()).predict(["김치"])
+    with pytest.raises(UsageError, match="the texts contain no words"):
+        TextClassifier(topic_model(), **FAST).fit(["", " "], [0, 1], progress=False)
+
+
+def _write_tsv(path, texts, labels, header="id\tdocument\tlabel"):
+    rows = [header] + [f"{i}\t{t}\t{y}" for i, (t, y) in enumerate(zip(texts, labels))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_labelled_turns_0_1_into_integers_and_keeps_other_labels(tmp_path):
+    texts, labels = read_labelled(str(_write_tsv(tmp_path / "a.tsv", ["좋다", "싫다"], ["1", "0"])))
+    assert texts == ["좋다", "싫다"] and labels == [1, 0]
+    _, labels = read_labelled(str(_write_tsv(tmp_path / "b.tsv", ["좋다", "싫다"], ["pos", "neg"])))
+    assert labels == ["pos", "neg"]
+
+
+def test_cli_train_then_predict_round_trip(tmp_path):
+    model_path = tmp_path / "topics.kft"
+    topic_model().save(str(model_path))
+    train = _write_tsv(tmp_path / "train.tsv", *topic_texts(200, seed=4))
+    test = _write_tsv(tmp_path / "test.tsv", *topic_texts(50, seed=5))
+    clf = tmp_path / "topics.clf"
+    result = run_cli(
+        "classify", "train", "--model", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3", "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout and clf.exists()
+
+    result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [line[0] for line in lines] == ["음식", "날씨"]
+    assert all(0.5 <= float(line[1]) <= 1.0 for line in lines) and lines[0][2] == "김치 라면 만두"
+
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("냉면 불고기\n태풍 장마\n", encoding="utf-8")
+    result = run_cli("classify", "predict", clf, "--input", inputs)
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [("id\ttext\tlabel", "has no column 'document'"), ("id\tdocument\tstars", "has no column 'label'")],
+)
+def test_cli_rejects_a_tsv_with_the_wrong_columns(tmp_path, header, message):
+    model_path = tmp_path / "topics.kft"
+    topic_model().save(str(model_path))
+    train = _write_tsv(tmp_path / "train.tsv", ["김치", "비"], ["0", "1"], header=header)
+    out = tmp_path / "out.clf"
+    result = run_cli("classify", "train", "--model", model_path, "--train", train, "-o", out, "--quiet")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_cli_predict_needs_texts_or_an_input_file(tmp_path):
+    result = run_cli("classify", "predict", tmp_path / "missing.clf")
+    assert result.returncode == 1 and "give texts to classify or --input FILE" in result.stderr
