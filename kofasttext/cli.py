@@ -170,10 +170,12 @@ def _train(args) -> None:
 
 
 def _print_neighbours(model, word: str, pairs) -> None:
-    if word not in model:
+    has_subwords = model.config.get("subwords", "none") != "none"
+    if word not in model and has_subwords:
         print(f"({word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
     if not pairs:
-        print(f"(no vector for {word}: none of its subwords is known to this model)", file=sys.stderr)
+        why = "none of its subwords is known to this model" if has_subwords else "it is not in this model's vocabulary"
+        print(f"(no vector for {word}: {why})", file=sys.stderr)
     for neighbour, score in pairs:
         print(f"{neighbour}\t{score:.4f}")
 

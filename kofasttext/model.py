@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ModelFileError, UsageError
+from .errors import ModelFileError
 from .modelfile import read_model_file, write_model_file
+from .ppmi import PPMIModel
 from .pretokenize import query_word
+from .queries import VectorQueries
 from .subwords import SubwordScheme
 from .vocab import Vocabulary
 
 _ARRAYS = ("input_matrix", "output_matrix", "counts", "subword_offsets", "subword_rows")  # and "used_buckets"
 
 
-class Model:
+class Model(VectorQueries):
     """Word vectors built from subword rows; the result of `kofasttext.train`.
 
     A word's vector is the sum of its rows in ``input_matrix``: its own row when it
@@ -71,6 +73,9 @@ class Model:
 
     def __len__(self) -> int:
         return len(self.vocab)
+
+    def _word_id(self, word: str) -> int:
+        return self.vocab.id(query_word(word))
 
     def __repr__(self) -> str:
         c = self.config
@@ -140,80 +145,6 @@ class Model:
             self._word_vectors = vectors
         return self._word_vectors
 
-    def _unit(self) -> np.ndarray:
-        if self._unit_vectors is None:
-            vectors = self.word_vectors()
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            self._unit_vectors = vectors / np.maximum(norms, 1e-12)
-        return self._unit_vectors
-
-    # -- queries -------------------------------------------------------------
-    def similarity(self, first: str, second: str) -> float:
-        """Cosine similarity of two words' vectors (0.0 if either has no vector).
-
-        Examples
-        --------
-        >>> model.similarity("몰랐다", "몰랐겠지")  # doctest: +SKIP
-        0.755
-        """
-        a, b = self.get_word_vector(first), self.get_word_vector(second)
-        norms = float(np.linalg.norm(a) * np.linalg.norm(b))
-        return float(a @ b / norms) if norms > 0 else 0.0
-
-    def most_similar(self, positive=(), negative=(), topn: int = 10) -> list[tuple[str, float]]:
-        """In-vocabulary words nearest to ``sum(positive) - sum(negative)``.
-
-        Each word's vector is scaled to unit length first (as gensim does); the
-        query words themselves are left out of the answer. A query with no vector
-        at all (an unseen word of a ``subwords="none"`` model) gives ``[]``.
-
-        Parameters
-        ----------
-        positive : str or list of str
-        negative : str or list of str
-        topn : int
-
-        Examples
-        --------
-        >>> model.most_similar("몰랐겠지", topn=2)  # doctest: +SKIP
-        [('몰랐지', 0.854), ('몰랐을까', 0.777)]
-        >>> model.most_similar(positive=["한국", "도쿄"], negative=["서울"], topn=1)  # doctest: +SKIP
-        """
-        positive = [positive] if isinstance(positive, str) else list(positive)
-        negative = [negative] if isinstance(negative, str) else list(negative)
-        if not positive and not negative:
-            raise UsageError("most_similar needs at least one word")
-        if topn < 1:
-            return []
-        query = np.zeros(self.dim, dtype=np.float32)
-        for words, sign in ((positive, 1.0), (negative, -1.0)):
-            for word in words:
-                vector = self.get_word_vector(word)
-                norm = np.linalg.norm(vector)
-                if norm > 0:
-                    query += sign * vector / norm
-        if not np.any(query):
-            return []
-        scores = self._unit() @ (query / np.linalg.norm(query))
-        excluded = {self.vocab.id(query_word(w)) for w in positive + negative} - {-1}
-        excluded = sorted(excluded)
-        scores[excluded] = -np.inf
-        count = min(topn, len(scores) - len(excluded))
-        if count <= 0:
-            return []
-        best = np.argpartition(-scores, count - 1)[:count]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.vocab.words[i], float(scores[i])) for i in best]
-
-    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
-        """Solve ``a : b = c : ?`` with 3CosAdd (``b - a + c``).
-
-        Examples
-        --------
-        >>> model.analogy("서울", "한국", "도쿄")  # 일본 on a model that knows geography  # doctest: +SKIP
-        """
-        return self.most_similar(positive=[b, c], negative=[a], topn=topn)
-
     # -- files ---------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
@@ -229,9 +160,13 @@ class Model:
         write_model_file(path, self.config, self.vocab.words, arrays)
 
     @classmethod
-    def load(cls, path: str) -> "Model":
+    def load(cls, path: str) -> Model:
         """Open a model file; the big matrices are memory-mapped, not read."""
-        config, words, arrays = read_model_file(path)
+        return cls._from_file(path, *read_model_file(path))
+
+    @classmethod
+    def _from_file(cls, path: str, config: dict, words: list[str], arrays: dict[str, np.ndarray]) -> Model:
+        """The model in the parts `read_model_file` gave for ``path``, checked."""
         missing = [name for name in _ARRAYS if name not in arrays]
         if missing or "subwords" not in config:
             raise ModelFileError(f"{path} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
@@ -264,8 +199,9 @@ class Model:
         )
 
 
-def load(path: str) -> Model:
-    """Load a model saved by `Model.save` (or the ``kofasttext train`` command).
+def load(path: str) -> Model | PPMIModel:
+    """Load a model saved by `Model.save` (or the ``kofasttext train`` command), or
+    a count model saved by `PPMIModel.save` (its config says ``"model": "ppmi"``).
 
     Examples
     --------
@@ -274,4 +210,9 @@ def load(path: str) -> Model:
     >>> model["몰랐겠지"].shape  # doctest: +SKIP
     (100,)
     """
-    return Model.load(path)
+    # One read of the header (the arrays are only memory-mapped) serves both the
+    # choice of class and the model itself.
+    parts = read_model_file(path)
+    if parts[0].get("model") == "ppmi":
+        return PPMIModel._from_file(path, *parts)
+    return Model._from_file(path, *parts)

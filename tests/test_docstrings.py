@@ -18,6 +18,10 @@ MODULES = [
     "kofasttext.model",
     "kofasttext.trainer",
     "kofasttext.evaluate.oov",
+    "kofasttext.evaluate.plots",
+    "kofasttext.queries",
+    "kofasttext.ppmi",
+    "kofasttext.classifier",
 ]
 
 

@@ -31,7 +31,7 @@ class WordVectors:
 
     @classmethod
     def from_model(cls, model, name: str | None = None) -> "WordVectors":
-        return cls(model.words, model.word_vectors(), model.get_word_vector, name or model.config.get("subwords", "model"))
+        return cls(model.words, model.word_vectors(), model.get_word_vector, name or model.config.get("subwords", model.config.get("model", "model")))
 
     def __post_init__(self):
         self._index = {word: i for i, word in enumerate(self.words)}

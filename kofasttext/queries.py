@@ -1,0 +1,104 @@
+"""The query verbs every word-vector model shares: similarity, neighbours, analogies.
+
+`VectorQueries` is a mixin. It needs only a small surface from the class it is
+mixed into, so a subword model (`kofasttext.Model`) and a count model
+(`kofasttext.PPMIModel`) answer queries in exactly the same way:
+
+- ``words``: in-vocabulary words; row ``i`` of ``word_vectors()`` is ``words[i]``
+- ``dim``: the vector length
+- ``word_vectors()``: ``[len(words), dim]`` float32
+- ``get_word_vector(word)``: the vector of any word, zeros when it has none
+- ``_word_id(word)``: the row of ``word`` (normalised as a query, see
+  `pretokenize.query_word`) in ``words``, or -1 when it is not in the vocabulary
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import UsageError
+
+
+class VectorQueries:
+    """Cosine-similarity queries over ``word_vectors()`` (see the module docstring)."""
+
+    # Filled on first use by `_unit`; a class default so that subclasses need not set it.
+    _unit_vectors = None
+
+    def _word_id(self, word: str) -> int:
+        raise NotImplementedError
+
+    def _unit(self) -> np.ndarray:
+        if self._unit_vectors is None:
+            vectors = self.word_vectors()
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            self._unit_vectors = vectors / np.maximum(norms, 1e-12)
+        return self._unit_vectors
+
+    # -- queries -------------------------------------------------------------
+    def similarity(self, first: str, second: str) -> float:
+        """Cosine similarity of two words' vectors (0.0 if either has no vector).
+
+        Examples
+        --------
+        >>> model.similarity("몰랐다", "몰랐겠지")  # doctest: +SKIP
+        0.755
+        """
+        a, b = self.get_word_vector(first), self.get_word_vector(second)
+        norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+        return float(a @ b / norms) if norms > 0 else 0.0
+
+    def most_similar(self, positive=(), negative=(), topn: int = 10) -> list[tuple[str, float]]:
+        """In-vocabulary words nearest to ``sum(positive) - sum(negative)``.
+
+        Each word's vector is scaled to unit length first (as gensim does); the
+        query words themselves are left out of the answer. A query with no vector
+        at all (an unseen word of a ``subwords="none"`` model) gives ``[]``.
+
+        Parameters
+        ----------
+        positive : str or list of str
+        negative : str or list of str
+        topn : int
+
+        Examples
+        --------
+        >>> model.most_similar("몰랐겠지", topn=2)  # doctest: +SKIP
+        [('몰랐지', 0.854), ('몰랐을까', 0.777)]
+        >>> model.most_similar(positive=["한국", "도쿄"], negative=["서울"], topn=1)  # doctest: +SKIP
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive)
+        negative = [negative] if isinstance(negative, str) else list(negative)
+        if not positive and not negative:
+            raise UsageError("most_similar needs at least one word")
+        if topn < 1:
+            return []
+        query = np.zeros(self.dim, dtype=np.float32)
+        for words, sign in ((positive, 1.0), (negative, -1.0)):
+            for word in words:
+                vector = self.get_word_vector(word)
+                norm = np.linalg.norm(vector)
+                if norm > 0:
+                    query += sign * vector / norm
+        if not np.any(query):
+            return []
+        scores = self._unit() @ (query / np.linalg.norm(query))
+        excluded = {self._word_id(w) for w in positive + negative} - {-1}
+        excluded = sorted(excluded)
+        scores[excluded] = -np.inf
+        count = min(topn, len(scores) - len(excluded))
+        if count <= 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        words = self.words
+        return [(words[i], float(scores[i])) for i in best]
+
+    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
+        """Solve ``a : b = c : ?`` with 3CosAdd (``b - a + c``).
+
+        Examples
+        --------
+        >>> model.analogy("서울", "한국", "도쿄")  # 일본 on a model that knows geography  # doctest: +SKIP
+        """
+        return self.most_similar(positive=[b, c], negative=[a], topn=topn)
