@@ -116,6 +116,21 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", help="a text file with one text per line, or a .tsv (with --text-column)")
     predict.add_argument("--text-column", help="text column of a .tsv --input")
 
+    corpus = commands.add_parser("corpus", help="download NSMC, or prepare one corpus from text files")
+    corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, parser_class=_Parser)
+    nsmc = corpus_commands.add_parser("nsmc", help="fetch the published NSMC split into DIR/nsmc/ (train, test, corpus)")
+    nsmc.add_argument("--download", required=True, metavar="DIR", help="data folder; files go to DIR/nsmc/")
+    nsmc.add_argument("--url", metavar="BASE", help="folder URL of ratings_train.txt and ratings_test.txt (a mirror)")
+    nsmc.add_argument("--force", action="store_true", help="replace existing DIR/nsmc files")
+    nsmc.add_argument("--quiet", action="store_true", help="no progress output")
+    prepare = corpus_commands.add_parser("prepare", help="normalise .txt/.gz/.jsonl files into one corpus")
+    prepare.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders (searched recursively)")
+    prepare.add_argument("-o", "--output", required=True, help="corpus to write (.txt, or .txt.gz to compress)")
+    prepare.add_argument("--jsonl-field", default="text", help="text field of .jsonl records")
+    prepare.add_argument("--min-chars", type=_positive_int, default=1, help="drop shorter lines")
+    prepare.add_argument("--keep-duplicates", action="store_true", help="keep exact repeats of a line")
+    prepare.add_argument("--quiet", action="store_true", help="no progress output")
+
     demo = commands.add_parser("demo", help="train on the bundled corpus and show unseen words' neighbours")
     demo.add_argument("-o", "--output", help="also save the demo model here")
     return parser
@@ -266,6 +281,32 @@ def _classify(args) -> None:
         print(f"test accuracy {100 * classifier.score(*test):.2f}% on {len(test[0]):,} texts of {args.test}")
 
 
+def _corpus(args) -> None:
+    from . import corpora
+
+    if args.corpus_command == "nsmc":
+        counts = corpora.download_nsmc(
+            args.download, base_url=args.url or corpora.NSMC_BASE_URL, progress=not args.quiet, overwrite=args.force
+        )
+        for key in ("train", "test"):
+            found = counts[key]
+            print(f"{counts['directory']}/{key}.tsv: {found['kept']:,} reviews ({found['dropped']:,} empty dropped)")
+        print(f"{counts['directory']}/corpus.txt.gz: {counts['corpus']['lines']:,} lines (train reviews only)")
+        return
+    stats = corpora.prepare_corpus(
+        args.sources,
+        args.output,
+        progress=not args.quiet,
+        jsonl_field=args.jsonl_field,
+        min_chars=args.min_chars,
+        dedupe=not args.keep_duplicates,
+    )
+    print(
+        f"{args.output}: {stats.lines_out:,} lines from {stats.files} file{'s' if stats.files != 1 else ''} "
+        f"({stats.lines_in:,} read, {stats.duplicates:,} duplicates and {stats.short:,} empty or short dropped)"
+    )
+
+
 def _demo(args) -> None:
     from .demo import run_demo
 
@@ -281,6 +322,7 @@ _COMMANDS = {
     "vector": _vector,
     "eval": _eval,
     "classify": _classify,
+    "corpus": _corpus,
     "demo": _demo,
 }
 
