@@ -35,7 +35,7 @@ import time
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, SCRIPT_DIR)
 
-import bench_train  # noqa: E402  (its corpus preparation and fastText adapter)
+import bench_train  # its corpus preparation and fastText adapter
 
 SCHEMES = {"none": (None, None), "syllable": (2, 4), "jamo": (3, 6), "hybrid": ((2, 3), (4, 6))}
 QUICK_LINES = 60_000
@@ -48,6 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epoch", type=int, default=None, help="default 5 (1 with --quick)")
     parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--schemes", nargs="+", choices=list(SCHEMES), default=list(SCHEMES), help="skip-gram schemes to train")
+    parser.add_argument("--no-baselines", action="store_true", help="skip CBOW and PPMI-SVD")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fasttext", action="store_true", help="also train fastText C++ (syllable 2-4) as a reference")
     parser.add_argument("--classifier-scheme", default="jamo", choices=list(SCHEMES), help="rows the TextClassifier starts from")
@@ -69,10 +72,18 @@ def train_models(args, corpus: dict, folder: str) -> tuple[dict, dict]:
     import kofasttext as kft
     from kofasttext.evaluate import WordVectors
 
-    settings = dict(dim=args.dim, epoch=args.epoch, min_count=args.min_count, threads=args.threads, seed=0)
+    settings = {
+        "dim": args.dim,
+        "epoch": args.epoch,
+        "min_count": args.min_count,
+        "lr": args.lr,
+        "threads": args.threads,
+        "seed": 0,
+    }
     named, seconds, models = {}, {}, {}
-    runs = [(f"skipgram {s}", dict(subwords=s, minn=SCHEMES[s][0], maxn=SCHEMES[s][1])) for s in SCHEMES]
-    runs.append(("cbow jamo", dict(subwords="jamo", model="cbow")))
+    runs = [(f"skipgram {s}", {"subwords": s, "minn": SCHEMES[s][0], "maxn": SCHEMES[s][1]}) for s in args.schemes]
+    if not args.no_baselines:
+        runs.append(("cbow jamo", {"subwords": "jamo", "model": "cbow"}))
     for name, options in runs:
         print(f"training {name} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
@@ -82,16 +93,17 @@ def train_models(args, corpus: dict, folder: str) -> tuple[dict, dict]:
         named[name] = WordVectors.from_model(model, name)
         models[name] = model
 
-    print("training PPMI-SVD ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    ppmi = kft.train_ppmi(corpus["raw_path"], dim=args.dim, window=5, min_count=args.min_count)
-    seconds["ppmi-svd"] = round(time.perf_counter() - started, 1)
-    named["ppmi-svd"] = WordVectors.from_model(ppmi, "ppmi-svd")
+    if not args.no_baselines:
+        print("training PPMI-SVD ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        ppmi = kft.train_ppmi(corpus["raw_path"], dim=args.dim, window=5, min_count=args.min_count)
+        seconds["ppmi-svd"] = round(time.perf_counter() - started, 1)
+        named["ppmi-svd"] = WordVectors.from_model(ppmi, "ppmi-svd")
 
     if args.fasttext:
         print("training fastText C++ syllable 2-4 ...", file=sys.stderr, flush=True)
         job = {"minn": 2, "maxn": 4, "epoch": args.epoch, "threads": args.threads, "train_path": corpus["paths"]["syllable"]}
-        bench_train.SETTINGS.update(dim=args.dim, min_count=args.min_count)
+        bench_train.SETTINGS.update(dim=args.dim, min_count=args.min_count, lr=args.lr)
         train_seconds, model = bench_train.train_fasttext(job)
         seconds["fastText syllable"] = round(train_seconds, 1)
         named["fastText syllable"] = bench_train.fasttext_vectors(model, jamo=False)
@@ -144,7 +156,7 @@ def main(argv=None) -> None:
         report = evaluate_all(named, args.data, exclude_corpora=[corpus["raw_path"]])
         table = markdown_table(report)
         classifier = None
-        if not args.no_classifier:
+        if not args.no_classifier and args.classifier_scheme in args.schemes:
             torch.set_num_threads(args.threads)
             classifier = classifier_gain(models[f"skipgram {args.classifier_scheme}"], args)
         if args.plots:
@@ -152,7 +164,9 @@ def main(argv=None) -> None:
 
             write_plots(report, named, args.plots)
 
-    settings = f"dim {args.dim}, epoch {args.epoch}, min_count {args.min_count}, window 5, neg 5, {args.threads} threads"
+    settings = (
+        f"dim {args.dim}, epoch {args.epoch}, lr {args.lr}, min_count {args.min_count}, window 5, neg 5, {args.threads} threads"
+    )
     print(f"\n## Quality on the NSMC corpus ({settings})\n")
     print(table)
     print("\n| model | " + " | ".join(seconds) + " |\n|---|" + "---|" * len(seconds))
@@ -161,13 +175,22 @@ def main(argv=None) -> None:
         pre, rnd = classifier["pretrained"], classifier["random"]
         print(f"\nTextClassifier (CNN, {args.classifier_scheme} rows), NSMC test ({classifier['test_reviews']:,} reviews):")
         print(f"pretrained rows {100 * pre['test_accuracy']:.2f}% ({pre['fit_seconds']:.0f} s to fit), ", end="")
-        print(f"random rows {100 * rnd['test_accuracy']:.2f}% ({rnd['fit_seconds']:.0f} s), gain {100 * classifier['gain']:+.2f} points")
+        print(
+            f"random rows {100 * rnd['test_accuracy']:.2f}% ({rnd['fit_seconds']:.0f} s), gain {100 * classifier['gain']:+.2f} points"
+        )
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", "benchmarks/bench_quality.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": bench_train.machine(),
         "versions": bench_train.versions(["fasttext"] if args.fasttext else []),
-        "settings": {"dim": args.dim, "epoch": args.epoch, "min_count": args.min_count, "threads": args.threads, "quick": args.quick},
+        "settings": {
+            "dim": args.dim,
+            "epoch": args.epoch,
+            "lr": args.lr,
+            "min_count": args.min_count,
+            "threads": args.threads,
+            "quick": args.quick,
+        },
         "train_seconds": seconds,
         "report": report,
         "classifier": classifier,

@@ -13,6 +13,10 @@ MODULES = [
     "kofasttext.hangul",
     "kofasttext.subwords",
     "kofasttext.pretokenize",
+    "kofasttext.pretokenizers",
+    "kofasttext.pretokenizers.whitespace",
+    "kofasttext.pretokenizers.kiwi",
+    "kofasttext.pretokenizers.sentencepiece",
     "kofasttext.vocab",
     "kofasttext.corpus",
     "kofasttext.model",
@@ -22,6 +26,7 @@ MODULES = [
     "kofasttext.queries",
     "kofasttext.ppmi",
     "kofasttext.classifier",
+    "kofasttext.corpora",
 ]
 
 
