@@ -8,7 +8,7 @@ with the network (sparse updates: only the rows of words in a batch move);
 ``pretrained=False`` starts them from random values of the same scale instead,
 which is the baseline that shows what pretraining adds.
 
-Words are cut with the model's pretokeniser (`pretokenize.split_words`), the
+Words are cut with the model's own pretokeniser (``model.pretokenizer``), the
 same cut the model was trained on.
 """
 
@@ -25,15 +25,13 @@ from torch import nn
 from .corpus import TSV_SUFFIXES, iter_lines
 from .errors import CorpusError, ModelFileError, UsageError
 from .model import Model
+from . import pretokenizers
 from .modelfile import read_model_file, write_model_file
-from .pretokenize import split_words
 from .progress import Progress, format_duration
-from .subwords import SubwordScheme
 from .vocab import Vocabulary
 
 FILE_KIND = "text_classifier"
 _NET_PREFIX = "net."
-_MODEL_ARRAYS = ("input_matrix", "counts", "subword_offsets", "subword_rows", "used_buckets")
 
 
 @dataclass
@@ -91,9 +89,9 @@ class _WordTable:
 
     def encode(self, texts: list[str], max_words: int) -> list[list[int]]:
         encoded = []
-        for text in texts:
+        for words in self.model.pretokenizer.split_many(texts):
             ids = []
-            for word in split_words(text)[:max_words]:
+            for word in words[:max_words]:
                 word_id = self.ids.get(word)
                 if word_id is None:
                     rows = self.model._matrix_rows(word)
@@ -375,6 +373,7 @@ class TextClassifier:
         }
         if model.used_buckets is not None:
             arrays["used_buckets"] = np.asarray(model.used_buckets, dtype=np.int32)
+        arrays.update(model.pretokenizer.arrays())
         for name, tensor in self._network.state_dict().items():
             if not name.startswith("embedding"):
                 arrays[_NET_PREFIX + name] = tensor.numpy()
@@ -405,8 +404,8 @@ class TextClassifier:
                 np.asarray(arrays["subword_offsets"]),
                 arrays["subword_rows"],
                 np.asarray(arrays["used_buckets"]) if "used_buckets" in arrays else None,
+                pretokenizers.from_config(model_config.get("pretokenizer"), arrays),
             )
-            SubwordScheme.from_config(model_config)
             classifier = cls(model, **settings)
             classifier.classes = config["classes"]
             classifier._scale = float(config["scale"])

@@ -64,6 +64,12 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", default="skipgram", choices=("skipgram", "cbow"))
     train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
     train.add_argument(
+        "--pretokenizer",
+        default="whitespace",
+        metavar="SPEC",
+        help="what a word is: whitespace (default); kiwi[:join][,tags][,context]; sentencepiece[:bpe][,subwords][,vocab=N]",
+    )
+    train.add_argument(
         "--checkpoint-every", type=float, metavar="MINUTES", help="save OUTPUT.checkpoint this often (always on Ctrl-C)"
     )
     train.add_argument("--resume", action="store_true", help="continue the run saved in OUTPUT.checkpoint")
@@ -176,6 +182,7 @@ def _train(args) -> None:
         checkpoint=checkpoint,
         checkpoint_every=args.checkpoint_every,
         resume=args.resume,
+        pretokenizer=args.pretokenizer,
     )
     model.save(args.output)
     if os.path.exists(checkpoint):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ModelFileError
+from . import pretokenizers
+from .errors import KofasttextError, ModelFileError
 from .modelfile import read_model_file, write_model_file
 from .ppmi import PPMIModel
 from .pretokenize import query_word
@@ -29,6 +30,12 @@ class Model(VectorQueries):
     ``used_buckets``, the buckets some vocabulary word uses (what `train` makes,
     see `subwords.compact_buckets`). ``subword_rows`` indexes ``input_matrix``.
 
+    ``pretokenizer`` (`kofasttext.pretokenizers`) is how the training corpus was cut
+    into words; `get_sentence_vector` cuts text the same way. It is rebuilt from
+    ``config["pretokenizer"]`` (and, for sentencepiece, the piece model stored in
+    the file) when not given; Kiwi starts only when text is first cut. With
+    ``sentencepiece:subwords`` a word's pieces are among its subwords.
+
     Examples
     --------
     >>> model = kft.load("nsmc.kft")  # jamo, trained on NSMC  # doctest: +SKIP
@@ -45,10 +52,15 @@ class Model(VectorQueries):
         subword_offsets: np.ndarray,
         subword_rows: np.ndarray,
         used_buckets: np.ndarray | None = None,
+        pretokenizer: pretokenizers.Pretokenizer | None = None,
     ):
         self.config = config
         self.vocab = vocab
-        self.scheme = SubwordScheme.from_config(config)
+        if pretokenizer is None:
+            # Files and configs from before pretokenisers were configurable say "whitespace" or nothing.
+            pretokenizer = pretokenizers.from_config(config.get("pretokenizer"))
+        self.pretokenizer = pretokenizer
+        self.scheme = SubwordScheme.from_config(config).with_extra(pretokenizer.extra_subwords)
         self.input_matrix = input_matrix
         self.output_matrix = output_matrix
         self.subword_offsets = subword_offsets
@@ -79,7 +91,8 @@ class Model(VectorQueries):
 
     def __repr__(self) -> str:
         c = self.config
-        return f"<kofasttext.Model {len(self)} words, dim {self.dim}, subwords={c['subwords']!r}, bucket={c['bucket']}>"
+        words = f", pretokenizer={self.pretokenizer.spec!r}" if self.pretokenizer.name != "whitespace" else ""
+        return f"<kofasttext.Model {len(self)} words, dim {self.dim}, subwords={c['subwords']!r}, bucket={c['bucket']}{words}>"
 
     # -- vectors -------------------------------------------------------------
     def get_subwords(self, word: str) -> tuple[list[str], np.ndarray]:
@@ -131,6 +144,31 @@ class Model(VectorQueries):
 
     __getitem__ = get_word_vector
 
+    def get_sentence_vector(self, text: str) -> np.ndarray:
+        """Vector of a text: the mean of its words' vectors, each scaled to unit length.
+
+        The words are cut by the model's own `pretokenizer`, as the training corpus
+        was. Each word vector is divided by its L2 norm before averaging, as
+        fastText's ``get_sentence_vector`` does for unsupervised models, so a few
+        long vectors (frequent words) cannot dominate; a word with no vector (no
+        known row) is left out of the mean. A text with no word that has a vector
+        gives zeros.
+
+        Examples
+        --------
+        >>> model.get_sentence_vector("배우 연기가 최고!! 정말 좋았다").shape  # doctest: +SKIP
+        (100,)
+        """
+        total = np.zeros(self.dim, dtype=np.float32)
+        counted = 0
+        for word in self.pretokenizer.split(text):
+            vector = self.get_word_vector(word)
+            norm = float(np.linalg.norm(vector))
+            if norm > 0:
+                total += vector / norm
+                counted += 1
+        return total / counted if counted else total
+
     def word_vectors(self) -> np.ndarray:
         """Vectors of all in-vocabulary words, ``[len(model.words), dim]``, in `words` order."""
         if self._word_vectors is None:
@@ -157,6 +195,7 @@ class Model(VectorQueries):
         }
         if self.used_buckets is not None:
             arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
+        arrays.update(self.pretokenizer.arrays())
         write_model_file(path, self.config, self.vocab.words, arrays)
 
     @classmethod
@@ -174,6 +213,12 @@ class Model(VectorQueries):
             scheme = SubwordScheme.from_config(config)
         except (KeyError, TypeError, ValueError):
             raise ModelFileError(f"{path} is damaged: its subword configuration cannot be read") from None
+        try:
+            pretokenizer = pretokenizers.from_config(config.get("pretokenizer"), arrays)
+        except (KofasttextError, KeyError, TypeError, ValueError) as error:
+            raise ModelFileError(f"{path} has a pretokenizer this kofasttext cannot rebuild: {error}") from None
+        if pretokenizer.lacks_data:
+            raise ModelFileError(f"{path} is damaged: it lacks the trained model of its {pretokenizer.name} pretokenizer")
         nwords = len(words)
         used_buckets = arrays.get("used_buckets")
         if used_buckets is not None:
@@ -196,6 +241,7 @@ class Model(VectorQueries):
             np.asarray(arrays["subword_offsets"]),
             arrays["subword_rows"],
             used_buckets,
+            pretokenizer,
         )
 
 

@@ -1,4 +1,8 @@
-"""Pretokenisation: how a line of text becomes words.
+"""The ``whitespace`` pretokeniser's rule, and how a query word is normalised.
+
+What counts as a word is a per-model choice (`kofasttext.pretokenizers`:
+whitespace, kiwi morphemes, sentencepiece pieces); this module holds the default
+rule, which the others build on and much of the package imports directly.
 
 The default, ``whitespace``, splits on whitespace and then separates runs of
 punctuation and symbols from runs of word characters: ``"최고!!ㅋㅋ"`` gives
@@ -13,8 +17,9 @@ from __future__ import annotations
 import re
 
 from .hangul import normalize
+from .pretokenizers import NAMES
 
-PRETOKENIZERS = ("whitespace",)
+PRETOKENIZERS = NAMES  # the names a model's pretokeniser can have
 
 # A run of word characters (Python's \w: letters including Hangul and compatibility
 # jamo, digits, underscore), or a run of anything that is neither that nor space.

@@ -22,11 +22,19 @@ Schemes (`SubwordScheme.name`):
   them (a jamo n-gram with no Hangul in it equals a syllable n-gram), hashed into
   the same buckets;
 * ``none``: no n-grams: a word is its own row (plain word2vec).
+
+A scheme may also carry an extra n-gram source (`SubwordScheme.extra`, set with
+`SubwordScheme.with_extra`): a function giving more n-gram strings for a word,
+appended after the scheme's own and hashed into the same buckets. The
+``sentencepiece:subwords`` pretokeniser adds a word's SentencePiece pieces this
+way. The source belongs to the pretokeniser (it is stored with it, not in
+`SubwordScheme.to_config`); a scheme without one is exactly fastText's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -117,12 +125,15 @@ class SubwordScheme:
         N-gram lengths for each kind of n-gram the scheme uses.
     bucket : int
         Number of hash buckets shared by all n-grams.
+    extra : callable, optional
+        ``extra(word) -> list[str]``: more n-grams of a word (see the module docstring).
     """
 
     name: str
     syllable_range: tuple[int, int] | None
     jamo_range: tuple[int, int] | None
     bucket: int
+    extra: Callable[[str], list[str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = 2_000_000):
@@ -154,6 +165,14 @@ class SubwordScheme:
         if name == "syllable":
             return cls(name, _range(minn, maxn, DEFAULT_SYLLABLE_RANGE, "syllable"), None, bucket)
         return cls(name, None, _range(minn, maxn, DEFAULT_JAMO_RANGE, "jamo"), bucket)
+
+    def with_extra(self, source: Callable[[str], list[str]] | None) -> SubwordScheme:
+        """This scheme with an extra n-gram source (None: without one)."""
+        if source is not None and self.name == "none":
+            raise UsageError(
+                "extra subwords (sentencepiece:subwords) need hash buckets; choose a subwords scheme other than none"
+            )
+        return replace(self, extra=source)
 
     def to_config(self) -> dict:
         return {
@@ -192,6 +211,8 @@ class SubwordScheme:
                 seen = set(grams)
                 jamo_grams = [g for g in jamo_grams if g not in seen]
             grams = grams + jamo_grams
+        if self.extra is not None:
+            grams = grams + self.extra(word)
         return grams
 
     def bucket_ids(self, ngrams: list[str]) -> np.ndarray:

@@ -20,13 +20,14 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
 
-from .corpus import EncodedCorpus, encode_corpus
+from . import pretokenizers
+from .corpus import EncodedCorpus, encode_corpus, iter_lines
 from .errors import CorpusError, TrainingError, TrainingInterrupted, UsageError
 from .model import Model
 from .progress import Progress, format_count, format_duration
@@ -75,6 +76,7 @@ def train(
     checkpoint: str | None = None,
     checkpoint_every: float | None = None,
     resume: bool = False,
+    pretokenizer="whitespace",
 ) -> Model:
     """Train subword word vectors on a Korean corpus.
 
@@ -113,7 +115,14 @@ def train(
     resume : bool
         Continue the run saved in ``checkpoint`` to the same end, with the same lr
         schedule and the options stored in it (the other options given here are
-        not used, except ``threads``, ``device`` and ``progress``).
+        not used, except ``threads``, ``device`` and ``progress``); the
+        pretokeniser is the checkpoint's, a sentencepiece model included.
+    pretokenizer : str or dict
+        What counts as a word (`kofasttext.pretokenizers`): ``"whitespace"``
+        (default), ``"kiwi"``, ``"kiwi:tags"``, ``"kiwi:join"``,
+        ``"sentencepiece"``, ``"sentencepiece:bpe,subwords,vocab=16000"``, ...
+        Stored in the model, so its queries cut text the same way. A
+        sentencepiece model is trained on the corpus first and stored in the model.
 
     Returns
     -------
@@ -139,17 +148,23 @@ def train(
         if "checkpoint" not in previous.config:
             raise UsageError(f"{checkpoint} is a finished model, not a checkpoint to resume")
         options = {k: previous.config[k] for k in _TRAINING_OPTIONS}
-        scheme = previous.scheme
+        # The checkpoint's own pretokeniser (its trained sentencepiece model too): the same words again.
+        words = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
+        scheme = SubwordScheme.from_config(previous.config).with_extra(words.extra_subwords)
     else:
         options = dict(
             model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
         )
         _check_options(options)
-        scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
+        words = pretokenizers.create(pretokenizer, workers=threads)
+        scheme = SubwordScheme.create(subwords, minn, maxn, bucket).with_extra(words.extra_subwords)
 
     bar = Progress(progress)
     started = time.monotonic()
-    corpus = _read(corpus_path, options["min_count"], column, bar)
+    if words.needs_fit:
+        words = _fit_pretokenizer(words, corpus_path, column, options["seed"], bar)
+        scheme = scheme.with_extra(words.extra_subwords)
+    corpus = _read(corpus_path, options["min_count"], column, bar, words)
     if previous is not None and previous.words != corpus.vocab.words:
         raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
     offsets, rows = subword_table(corpus.vocab.words, scheme)
@@ -157,7 +172,7 @@ def train(
     config = {
         **scheme.to_config(),
         **options,
-        "pretokenizer": "whitespace",
+        "pretokenizer": words.to_config(),
         "negative_exponent": NEGATIVE_EXPONENT,
         "word_vector": "sum",
         "corpus": os.path.basename(corpus_path),
@@ -165,7 +180,7 @@ def train(
         "corpus_tokens": corpus.stats.tokens,
     }
     workers = 1 if torch_device.type == "cuda" else int(threads or _available_cores())
-    run = _Run(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous)
+    run = _Run(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, words)
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
@@ -195,13 +210,23 @@ def _check_options(options: dict) -> None:
         raise UsageError(f"unknown model {options['model']!r}; choose skipgram or cbow")
 
 
-def _read(corpus_path: str, min_count: int, column, bar: Progress) -> EncodedCorpus:
+def _fit_pretokenizer(words, corpus_path: str, column, seed: int, bar: Progress):
+    """Train a pretokeniser that learns from the corpus (sentencepiece) on it."""
+    started = time.monotonic()
+    bar.update(f"training the {words.spec} pretokenizer on {corpus_path}", force=True)
+    words = words.fit(iter_lines(corpus_path, column), seed=seed)
+    bar.message(f"trained the {words.spec} pretokenizer ({format_duration(time.monotonic() - started)})")
+    return words
+
+
+def _read(corpus_path: str, min_count: int, column, bar: Progress, words=None) -> EncodedCorpus:
     started = time.monotonic()
     corpus = encode_corpus(
         corpus_path,
         min_count,
         column,
         on_progress=lambda s: bar.update(f"reading {corpus_path}: {s.lines:,} lines, {format_count(s.tokens)} tokens"),
+        pretokenizer=words,
     )
     for warning in corpus.stats.warnings:
         bar.message(f"warning: {warning}")
@@ -288,9 +313,9 @@ class _WorkQueue:
 class _Run:
     """One training run: the shared matrices, the workers, progress and checkpoints."""
 
-    def __init__(self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None):
+    def __init__(self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None, words):
         self.corpus, self.offsets, self.rows, self.used_buckets = corpus, offsets, rows, used_buckets
-        self.config, self.workers, self.bar = config, workers, bar
+        self.config, self.workers, self.bar, self.pretokenizer = config, workers, bar, words
         vocab, dim = corpus.vocab, config["dim"]
         nrows = len(vocab) + len(used_buckets)
         ntokens = len(corpus.tokens)
@@ -335,6 +360,7 @@ class _Run:
             self.offsets,
             self.rows,
             self.used_buckets,
+            self.pretokenizer,
         )
 
     def save_checkpoint(self, path: str) -> None:

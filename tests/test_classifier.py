@@ -186,3 +186,27 @@ def test_cli_rejects_a_tsv_with_the_wrong_columns(tmp_path, header, message):
 def test_cli_predict_needs_texts_or_an_input_file(tmp_path):
     result = run_cli("classify", "predict", tmp_path / "missing.clf")
     assert result.returncode == 1 and "give texts to classify or --input FILE" in result.stderr
+
+
+def test_the_classifier_cuts_words_with_the_models_pretokenizer_and_keeps_it_in_its_file(small_corpus, tmp_path):
+    import kofasttext as kft
+
+    model = kft.train(
+        str(small_corpus),
+        pretokenizer="sentencepiece:subwords,vocab=200",
+        dim=8,
+        epoch=1,
+        min_count=1,
+        bucket=1000,
+        threads=1,
+        progress=False,
+    )
+    clf = TextClassifier(model, **FAST)
+    texts, labels = topic_texts(100, seed=6)
+    clf.fit(texts, labels, progress=False)
+    path = tmp_path / "pieces.clf"
+    clf.save(str(path))
+    loaded = TextClassifier.load(str(path))
+    assert loaded.model.pretokenizer.key == model.pretokenizer.key
+    unseen = ["김치찌개랑 냉면국물", "태풍바람 장마구름"]  # words the classifier never saw: their pieces are looked up
+    np.testing.assert_allclose(loaded.predict_proba(unseen), clf.predict_proba(unseen), rtol=1e-6)

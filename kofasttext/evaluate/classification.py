@@ -1,9 +1,10 @@
 """Review classification probe: logistic regression on mean word vectors of NSMC reviews.
 
 This measures the embedding, not a classifier: the review vector is the plain
-mean of its words' vectors (words cut by `pretokenize.split_words`, the same for
-every model compared; words without a vector are left out of the mean), and the
-classifier is linear.
+mean of its words' vectors (words cut by each model's own pretokeniser,
+`WordVectors.tokenize`: `pretokenize.split_words` unless the model was trained
+on kiwi morphemes or sentencepiece pieces; words without a vector are left out
+of the mean), and the classifier is linear.
 
 Accuracy is also split by how much of a review the model does not know: its OOV share is the fraction of its word
 tokens outside the model's vocabulary (so the split is per model: the same review can be 0% for one and 20% for
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..pretokenize import split_words
 from .data import read_nsmc
 from .vectors import WordVectors
 
@@ -79,8 +79,8 @@ def accuracy_by_oov_share(correct: np.ndarray, oov_tokens: np.ndarray, tokens: n
 
 def review_vectors(vectors: WordVectors, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean word vector of each text, and per text its number of word tokens out of vocabulary and of all word
-    tokens."""
-    tokenised = [split_words(text) for text in texts]
+    tokens; words cut by ``vectors``' own tokeniser (`WordVectors.split_texts`)."""
+    tokenised = list(vectors.split_texts(texts))
     distinct = sorted({word for words in tokenised for word in words})
     table = vectors.vectors_of(distinct)
     has_vector = np.linalg.norm(table, axis=1) > 0

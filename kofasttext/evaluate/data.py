@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..corpus import iter_lines
@@ -110,9 +111,15 @@ def corpus_fingerprint(path: str | os.PathLike, column: str | int | None = None)
     return {"path": absolute, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "column": column}
 
 
-def corpus_words(path: str | os.PathLike, column: str | int | None = None) -> frozenset[str]:
+def corpus_words(
+    path: str | os.PathLike,
+    column: str | int | None = None,
+    tokenize_many: Callable[[Iterable[str]], Iterator[list[str]]] | None = None,
+    tokenizer: str = "whitespace",
+) -> frozenset[str]:
     """Every distinct word of a corpus, cut exactly as the trainer cuts it (`corpus.iter_lines`, then
-    `pretokenize.split_words`), with no ``min_count``: a word seen once was still seen in training.
+    `pretokenize.split_words` or the given pretokeniser), with no ``min_count``: a word seen once was still seen
+    in training.
 
     The list is cached (see the module docstring) under a name made from the absolute path and column, and
     its header records the file's size and mtime, so a changed corpus is read again and its stale list
@@ -126,6 +133,11 @@ def corpus_words(path: str | os.PathLike, column: str | int | None = None) -> fr
         ``.txt``, ``.txt.gz``, or ``.tsv`` (with ``column``), as for training.
     column : str or int, optional
         The TSV column that was trained on.
+    tokenize_many : callable, optional
+        ``tokenize_many(lines) -> iterator of list[str]``: a model's own pretokeniser (`WordVectors.tokenize_many`);
+        default `pretokenize.split_words` per line.
+    tokenizer : str
+        What identifies ``tokenize_many``'s cutting (`WordVectors.tokenizer`): part of the cache's name and key.
 
     Examples
     --------
@@ -133,13 +145,18 @@ def corpus_words(path: str | os.PathLike, column: str | int | None = None) -> fr
     True
     """
     key = {**corpus_fingerprint(path, column), "version": WORDS_CACHE_VERSION}
-    name = f"words-{digest(json.dumps([key['path'], column]))[:24]}.txt"
+    named_by = [key["path"], column]
+    if tokenizer != "whitespace":  # whitespace lists keep the key and name they had before pretokenisers
+        key["tokenizer"] = tokenizer
+        named_by.append(tokenizer)
+    name = f"words-{digest(json.dumps(named_by, ensure_ascii=False))[:24]}.txt"
     cached = _parse_words(read_cached(name), key)
     if cached is not None:
         return cached
     words: set[str] = set()
-    for line in iter_lines(key["path"], column):
-        words.update(split_words(line))
+    lines = iter_lines(key["path"], column)
+    for line_words in tokenize_many(lines) if tokenize_many is not None else map(split_words, lines):
+        words.update(line_words)
     body = "\n".join(sorted(words)).encode("utf-8")
     header = "\t".join([_WORDS_MAGIC, json.dumps(key, ensure_ascii=False), str(len(words)), hashlib.sha256(body).hexdigest()])
     write_cached(name, header.encode("utf-8") + b"\n" + body)

@@ -376,6 +376,7 @@ def oov_query_sets(
     count: int = 1000,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    corpus_tokenizers: dict[str, Callable] | None = None,
 ) -> dict[str, QuerySet]:
     """The typo and conjugation sets every compared model answers, built from one vocabulary and cached.
 
@@ -398,6 +399,11 @@ def oov_query_sets(
         Queries per set and the seed they are drawn with.
     log : callable, optional
         Called with one line before a set is built (it can take seconds).
+    corpus_tokenizers : dict of str to callable, optional
+        ``{WordVectors.tokenizer: WordVectors.tokenize_many}`` of compared models that do not cut text on
+        whitespace (kiwi, sentencepiece): the corpora's words as each of them cuts them are excluded too, since
+        such a model may have seen a query as a word of its own (kiwi:join makes 몰랐겠지 out of 몰랐겠지ㅋㅋ).
+        Their keys are part of the cache key.
 
     Returns
     -------
@@ -415,6 +421,9 @@ def oov_query_sets(
         "count": count,
         "seed": seed,
     }
+    tokenizers = dict(sorted((corpus_tokenizers or {}).items()))
+    if tokenizers:  # absent for whitespace-only comparisons, so their cached sets stay valid
+        base["corpus_tokenizers"] = list(tokenizers)
     excluded: list[set[str]] = []  # corpus words, then the exclusion set; filled on the first cache miss only
 
     def exclusion():
@@ -422,6 +431,8 @@ def oov_query_sets(
             words: set[str] = set()
             for path, column in corpora:
                 words |= corpus_words(path, column)
+                for tokenizer, tokenize_many in tokenizers.items():
+                    words |= corpus_words(path, column, tokenize_many, tokenizer)
             excluded.append(set(words))
             excluded.append(words.union(source_words, *others))
         return excluded[1]

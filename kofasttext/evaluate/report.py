@@ -40,8 +40,8 @@ def evaluate_all(
     """Every measure for every model.
 
     The OOV query sets are built once (`oov.oov_query_sets`), from the first model's vocabulary, so that all
-    models answer the same queries; they avoid every word of ``exclude_corpora`` and of every model's
-    vocabulary, and are cached. How a set was built is in each model's ``oov_typos["set"]`` /
+    models answer the same queries; they avoid every word of ``exclude_corpora`` (cut on whitespace, and also
+    by each model's own pretokeniser where that is another) and of every model's vocabulary, and are cached. How a set was built is in each model's ``oov_typos["set"]`` /
     ``oov_conjugations["set"]`` (the same dict for every model), and `describe_sets` words it.
 
     Parameters
@@ -70,6 +70,7 @@ def evaluate_all(
         count=count,
         seed=seed,
         log=lambda line: print(line, file=log, flush=True),
+        corpus_tokenizers={v.tokenizer: v.split_texts for v in models if v.tokenizer != "whitespace"},
     )
     print(f"OOV query sets ready in {time.monotonic() - started:.1f} s", file=log, flush=True)
     report = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+
+from ..pretokenize import split_words
 
 
 @dataclass
@@ -22,16 +24,48 @@ class WordVectors:
         ``vector(word) -> np.ndarray`` for ANY word (zeros when the vectors have
         none, as word2vec-style vectors for unseen words).
     name : str
+    tokenize : callable
+        ``tokenize(text) -> list[str]``: how these vectors cut a text (a review)
+        into words. Default `pretokenize.split_words`; `from_model` gives a
+        kofasttext model's own pretokeniser, so a kiwi or sentencepiece model is
+        asked about the words it was trained on.
+    tokenize_many : callable, optional
+        ``tokenize_many(texts) -> iterator of list[str]``, a batched `tokenize`
+        (Kiwi analyses many texts on several threads); default: `tokenize` per text.
+    tokenizer : str
+        Identifies how `tokenize` cuts text (the pretokeniser's ``key``), for caches
+        of words cut that way.
     """
 
     words: list[str]
     matrix: np.ndarray
     vector: Callable[[str], np.ndarray]
     name: str = "vectors"
+    tokenize: Callable[[str], list[str]] = split_words
+    tokenize_many: Callable[[Iterable[str]], Iterator[list[str]]] | None = None
+    tokenizer: str = "whitespace"
 
     @classmethod
-    def from_model(cls, model, name: str | None = None) -> "WordVectors":
-        return cls(model.words, model.word_vectors(), model.get_word_vector, name or model.config.get("subwords", model.config.get("model", "model")))
+    def from_model(cls, model, name: str | None = None) -> WordVectors:
+        name = name or model.config.get("subwords", model.config.get("model", "model"))
+        pretokenizer = getattr(model, "pretokenizer", None)  # a PPMIModel has none: whitespace
+        if pretokenizer is None:
+            return cls(model.words, model.word_vectors(), model.get_word_vector, name)
+        return cls(
+            model.words,
+            model.word_vectors(),
+            model.get_word_vector,
+            name,
+            tokenize=pretokenizer.split,
+            tokenize_many=pretokenizer.split_many,
+            tokenizer=pretokenizer.key,
+        )
+
+    def split_texts(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        """The words of each text, lazily, cut by `tokenize_many` (batched) or else `tokenize`."""
+        if self.tokenize_many is not None:
+            return iter(self.tokenize_many(texts))
+        return map(self.tokenize, texts)
 
     def __post_init__(self):
         self._index = {word: i for i, word in enumerate(self.words)}
