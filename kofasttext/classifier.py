@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import pretokenizers
 from .corpus import TSV_SUFFIXES, iter_lines
 from .errors import CorpusError, ModelFileError, UsageError
 from .model import Model
-from . import pretokenizers
 from .modelfile import read_model_file, write_model_file
 from .progress import Progress, format_duration
 from .vocab import Vocabulary
@@ -365,15 +365,7 @@ class TextClassifier:
         """Write the classifier, with its fine-tuned rows, to one file (atomic, no pickle)."""
         self._require_fitted()
         model = self.model
-        arrays = {
-            "input_matrix": self._network.embedding.weight.detach().numpy(),
-            "counts": model.vocab.counts.astype(np.int64),
-            "subword_offsets": np.asarray(model.subword_offsets, dtype=np.int64),
-            "subword_rows": np.asarray(model.subword_rows, dtype=np.int32),
-        }
-        if model.used_buckets is not None:
-            arrays["used_buckets"] = np.asarray(model.used_buckets, dtype=np.int32)
-        arrays.update(model.pretokenizer.arrays())
+        arrays = {**model._query_arrays(), "input_matrix": self._network.embedding.weight.detach().numpy()}
         for name, tensor in self._network.state_dict().items():
             if not name.startswith("embedding"):
                 arrays[_NET_PREFIX + name] = tensor.numpy()

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import ReadStats, iter_lines
+from .corpus import ReadStats, decode_line, iter_lines
 from .errors import CorpusError, UsageError
 from .hangul import normalize
 from .progress import Progress, format_count
@@ -208,14 +208,8 @@ def _rebuild_ratings(raw_path: str, name: str, table, corpus, progress: Progress
     kept = dropped = invalid = 0
     with open(raw_path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line = raw.decode("utf-8", errors="replace")
-                invalid += 1
-            line = line.rstrip("\r\n")
+            line, valid = decode_line(raw, first=number == 1)
+            invalid += not valid
             if number == 1:
                 _check_header(line, name)
                 table.write(NSMC_HEADER + "\n")

@@ -54,6 +54,18 @@ def _open_binary(path: str):
     return open(path, "rb")
 
 
+def decode_line(raw: bytes, first: bool = False) -> tuple[str, bool]:
+    """One line of a file as text without its line end, and whether it was valid
+    UTF-8 (invalid bytes become U+FFFD rather than failing the whole file). The
+    first line of a file may start with a UTF-8 byte-order mark, which is dropped."""
+    if first and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8").rstrip("\r\n"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n"), False
+
+
 def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | None = None) -> Iterator[str]:
     """Stream the text lines of a corpus file.
 
@@ -78,16 +90,10 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
         with _open_binary(path) as handle:
             column_index = None
             for number, raw in enumerate(handle, start=1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    line = raw.decode("utf-8", errors="replace")
-                    stats.invalid_utf8_lines += 1
+                line, valid = decode_line(raw, first=number == 1)
+                stats.invalid_utf8_lines += not valid
                 if "\x00" in line:
                     stats.nul_lines += 1
-                line = line.rstrip("\r\n")
                 if is_tsv:
                     cells = line.split("\t")
                     if column_index is None:

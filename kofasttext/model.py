@@ -71,23 +71,8 @@ class Model(VectorQueries):
 
     # -- what the model is -------------------------------------------------
     @property
-    def words(self) -> list[str]:
-        """In-vocabulary words, most frequent first."""
-        return self.vocab.words
-
-    @property
     def dim(self) -> int:
         return int(self.input_matrix.shape[1])
-
-    def __contains__(self, word: str) -> bool:
-        """True when ``word`` is in the vocabulary (any word has a vector regardless)."""
-        return query_word(word) in self.vocab
-
-    def __len__(self) -> int:
-        return len(self.vocab)
-
-    def _word_id(self, word: str) -> int:
-        return self.vocab.id(query_word(word))
 
     def __repr__(self) -> str:
         c = self.config
@@ -186,9 +171,13 @@ class Model(VectorQueries):
     # -- files ---------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
+        arrays = {"output_matrix": np.asarray(self.output_matrix, dtype=np.float32), **self._query_arrays()}
+        write_model_file(path, self.config, self.vocab.words, arrays)
+
+    def _query_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays a file needs to give any word its vector (all but the output matrix)."""
         arrays = {
             "input_matrix": np.asarray(self.input_matrix, dtype=np.float32),
-            "output_matrix": np.asarray(self.output_matrix, dtype=np.float32),
             "counts": self.vocab.counts.astype(np.int64),
             "subword_offsets": np.asarray(self.subword_offsets, dtype=np.int64),
             "subword_rows": np.asarray(self.subword_rows, dtype=np.int32),
@@ -196,7 +185,7 @@ class Model(VectorQueries):
         if self.used_buckets is not None:
             arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
         arrays.update(self.pretokenizer.arrays())
-        write_model_file(path, self.config, self.vocab.words, arrays)
+        return arrays
 
     @classmethod
     def load(cls, path: str) -> Model:

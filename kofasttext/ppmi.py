@@ -44,7 +44,6 @@ import numpy as np
 from .corpus import encode_corpus
 from .errors import CorpusError, ModelFileError, UsageError
 from .modelfile import read_model_file, write_model_file
-from .pretokenize import query_word
 from .progress import Progress, format_count, format_duration
 from .queries import VectorQueries
 from .vocab import Vocabulary
@@ -390,23 +389,8 @@ class PPMIModel(VectorQueries):
         self.singular_values = singular_values
 
     @property
-    def words(self) -> list[str]:
-        """In-vocabulary words, most frequent first."""
-        return self.vocab.words
-
-    @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
-
-    def __contains__(self, word: str) -> bool:
-        """True when ``word`` is in the vocabulary (only those have non-zero vectors)."""
-        return query_word(word) in self.vocab
-
-    def __len__(self) -> int:
-        return len(self.vocab)
-
-    def _word_id(self, word: str) -> int:
-        return self.vocab.id(query_word(word))
 
     def __repr__(self) -> str:
         return f"<kofasttext.PPMIModel {len(self)} words, dim {self.dim}, window={self.config.get('window')}>"

@@ -4,12 +4,10 @@
 mixed into, so a subword model (`kofasttext.Model`) and a count model
 (`kofasttext.PPMIModel`) answer queries in exactly the same way:
 
-- ``words``: in-vocabulary words; row ``i`` of ``word_vectors()`` is ``words[i]``
+- ``vocab``: a `Vocabulary`; row ``i`` of ``word_vectors()`` is ``vocab.words[i]``
 - ``dim``: the vector length
 - ``word_vectors()``: ``[len(words), dim]`` float32
 - ``get_word_vector(word)``: the vector of any word, zeros when it has none
-- ``_word_id(word)``: the row of ``word`` (normalised as a query, see
-  `pretokenize.query_word`) in ``words``, or -1 when it is not in the vocabulary
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import UsageError
+from .pretokenize import query_word
 
 
 class VectorQueries:
@@ -25,8 +24,21 @@ class VectorQueries:
     # Filled on first use by `_unit`; a class default so that subclasses need not set it.
     _unit_vectors = None
 
+    @property
+    def words(self) -> list[str]:
+        """In-vocabulary words, most frequent first."""
+        return self.vocab.words
+
+    def __contains__(self, word: str) -> bool:
+        """True when ``word`` is in the vocabulary."""
+        return query_word(word) in self.vocab
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
     def _word_id(self, word: str) -> int:
-        raise NotImplementedError
+        """Row of ``word`` (normalised as a query) in ``words``, or -1."""
+        return self.vocab.id(query_word(word))
 
     def _unit(self) -> np.ndarray:
         if self._unit_vectors is None:

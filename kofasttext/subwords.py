@@ -183,7 +183,7 @@ class SubwordScheme:
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "SubwordScheme":
+    def from_config(cls, config: dict) -> SubwordScheme:
         syllable, jamo = config["syllable_range"], config["jamo_range"]
         return cls(
             config["subwords"],

@@ -8,11 +8,11 @@ import subprocess
 import sys
 import time
 
+from conftest import FOOD, WEATHER, _write, topic_lines
+
 import kofasttext as kft
 from kofasttext import ModelFileError, UsageError
 from kofasttext.trainer import train
-
-from conftest import FOOD, WEATHER, _write, topic_lines
 
 OPTIONS = ["--subwords", "syllable", "--dim", "16", "--bucket", "5000", "--min-count", "1", "--threads", "1"]
 

@@ -11,10 +11,9 @@ import random
 
 import numpy as np
 import pytest
+from conftest import FOOD, PLANTED, build_model, corrupt_gzip, run_cli, topic_lines
 
 import kofasttext as kft
-
-from conftest import FOOD, PLANTED, build_model, corrupt_gzip, run_cli, topic_lines
 
 #: Keeps every CLI training run to a second or so.
 TINY = ["--dim", "16", "--bucket", "5000", "--epoch", "1", "--min-count", "1", "--threads", "1"]

@@ -9,13 +9,12 @@ import time
 
 import numpy as np
 import pytest
+from conftest import SMALL_LINES, corrupt_gzip
 
 from kofasttext import CorpusError
 from kofasttext.corpus import encode_corpus, iter_lines
 from kofasttext.pretokenize import split_words
 from kofasttext.vocab import NEGATIVE_EXPONENT, Vocabulary
-
-from conftest import SMALL_LINES, corrupt_gzip
 
 
 def decoded(corpus) -> list[list[str]]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 from kofasttext.demo import DEMO_SETTINGS, UNSEEN_FORMS, demo_corpus_path
 from kofasttext.pretokenize import split_words
-
-from conftest import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

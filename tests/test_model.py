@@ -16,13 +16,11 @@ import unicodedata
 
 import numpy as np
 import pytest
+from conftest import PLANTED
 
 import kofasttext as kft
-from kofasttext import ModelFileError, UsageError
-from kofasttext import modelfile
+from kofasttext import ModelFileError, UsageError, modelfile
 from kofasttext.subwords import fasttext_hash
-
-from conftest import PLANTED
 
 BUCKET = 1000
 

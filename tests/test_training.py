@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import FOOD, WEATHER
 
 import kofasttext as kft
 from kofasttext import UsageError, trainer
 from kofasttext.corpus import encode_corpus
 from kofasttext.sgns import capped_shares, cbow_step, skipgram_step
 from kofasttext.subwords import SubwordScheme, subword_table
-
-from conftest import FOOD, WEATHER
 
 #: Small but real: every test run trains in well under a second.
 TINY = dict(dim=16, bucket=20_000, min_count=1, threads=1, progress=False)

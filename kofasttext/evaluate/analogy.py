@@ -69,7 +69,7 @@ def analogies(vectors: WordVectors, data=None, chunk: int = 512) -> AnalogyResul
                 examples.append((*words, vectors.words[guess]))
     total: dict[str, int] = {}
     covered_count: dict[str, int] = {}
-    for section, words in items:
+    for section, _ in items:
         total[section] = total.get(section, 0) + 1
     for section, _ in covered:
         covered_count[section] = covered_count.get(section, 0) + 1

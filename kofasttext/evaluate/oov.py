@@ -260,7 +260,7 @@ def vocabulary_lemmas(words: list[str], limit: int = 3000) -> list[tuple[str, st
     kiwi = _kiwi()
     candidates = [w for w in words[:limit] if _is_hangul_word(w, 1)]
     lemmas: dict[tuple[str, str], None] = {}
-    for word, tokens in zip(candidates, kiwi.tokenize(candidates)):
+    for tokens in kiwi.tokenize(candidates):
         if tokens and tokens[0].tag in ("VV", "VA") and all(t.tag.startswith("E") for t in tokens[1:]):
             lemmas.setdefault((tokens[0].form, tokens[0].tag))
     return list(lemmas)
