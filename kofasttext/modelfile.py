@@ -39,17 +39,31 @@ def _aligned(offset: int) -> int:
     return -(-offset // _ALIGN) * _ALIGN
 
 
-def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str, np.ndarray]) -> None:
-    """Atomically write ``config``, ``words`` and ``arrays`` to ``path``."""
+def write_model_file(
+    path: str,
+    config: dict,
+    words: list[str],
+    arrays: dict[str, np.ndarray],
+    streamed: dict[str, tuple[str, tuple[int, ...], object]] | None = None,
+) -> None:
+    """Atomically write ``config``, ``words`` and ``arrays`` to ``path``.
+
+    ``streamed`` adds arrays too big for memory: ``name -> (dtype, shape, binary file)``,
+    the file holding exactly the array's little-endian bytes from its start; they are
+    copied into place in chunks (in the kernel where it can), never loaded."""
     arrays = {name: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")) for name, a in arrays.items()}
+    layout = {name: (array.dtype.str, list(array.shape), array.nbytes) for name, array in arrays.items()}
+    for name, (dtype, shape, _) in (streamed or {}).items():
+        dtype = np.dtype(dtype).newbyteorder("<")
+        layout[name] = (dtype.str, [int(n) for n in shape], int(np.prod(shape, dtype=np.int64)) * dtype.itemsize)
     header = {"config": config, "words": words, "arrays": {}, "file_size": 0}
     # Offsets depend on the header's length and the header holds the offsets:
     # lay out twice, the second time with room for the final numbers.
     for _ in range(2):
         offset = _aligned(_PREFIX.size + len(json.dumps(header, ensure_ascii=False).encode()) + 64)
-        for name, array in arrays.items():
-            header["arrays"][name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
-            offset = _aligned(offset + array.nbytes)
+        for name, (dtype, shape, nbytes) in layout.items():
+            header["arrays"][name] = {"dtype": dtype, "shape": shape, "offset": offset}
+            offset = _aligned(offset + nbytes)
         header["file_size"] = offset
     header_bytes = json.dumps(header, ensure_ascii=False).encode()
     first_offset = min((spec["offset"] for spec in header["arrays"].values()), default=header["file_size"])
@@ -65,6 +79,9 @@ def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str
             for name, array in arrays.items():
                 out.seek(header["arrays"][name]["offset"])
                 out.write(memoryview(array).cast("B"))
+            for name, (_, _, source) in (streamed or {}).items():
+                out.flush()
+                _copy_into(source, out, header["arrays"][name]["offset"], layout[name][2])
             out.truncate(header["file_size"])
             out.flush()
             os.fsync(out.fileno())
@@ -73,6 +90,29 @@ def write_model_file(path: str, config: dict, words: list[str], arrays: dict[str
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _copy_into(source, out, offset: int, nbytes: int, chunk: int = 1 << 24) -> None:
+    """Copy the first ``nbytes`` of file ``source`` to ``out`` at ``offset``, a chunk at a time."""
+    source.flush()
+    copied = 0
+    try:  # in the kernel: no copy through user memory
+        while copied < nbytes:
+            step = os.copy_file_range(source.fileno(), out.fileno(), min(chunk, nbytes - copied), copied, offset + copied)
+            if step <= 0:
+                break
+            copied += step
+    except (AttributeError, OSError):
+        pass  # no copy_file_range here (or across these file systems): copy what is left by hand
+    source.seek(copied)
+    out.seek(offset + copied)
+    while copied < nbytes:
+        data = source.read(min(chunk, nbytes - copied))
+        if not data:
+            raise OSError(f"{getattr(source, 'name', 'a streamed array')} ended {nbytes - copied} bytes early")
+        out.write(data)
+        copied += len(data)
+    out.flush()
 
 
 def _file_mode(path: str) -> int:
@@ -97,9 +137,7 @@ def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
         if header_length > size - _PREFIX.size:
             raise ModelFileError(f"{path} is truncated or damaged: its header runs past the end of the file")
         if version != FORMAT_VERSION:
-            raise ModelFileError(
-                f"{path} has model format version {version}; this kofasttext reads version {FORMAT_VERSION}"
-            )
+            raise ModelFileError(f"{path} has model format version {version}; this kofasttext reads version {FORMAT_VERSION}")
         header_bytes = handle.read(header_length)
     try:
         if len(header_bytes) != header_length:

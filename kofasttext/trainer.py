@@ -225,9 +225,12 @@ def _read(corpus_path: str, min_count: int, column, bar: Progress, words=None) -
         corpus_path,
         min_count,
         column,
-        on_progress=lambda s: bar.update(f"reading {corpus_path}: {s.lines:,} lines, {format_count(s.tokens)} tokens"),
+        on_progress=lambda s: bar.update(_read_progress(corpus_path, s)),
         pretokenizer=words,
+        cache=True,
     )
+    if corpus.cache_hit:
+        bar.message(f"reusing the encoded corpus cached in {corpus.cache_path}")
     for warning in corpus.stats.warnings:
         bar.message(f"warning: {warning}")
     bar.message(
@@ -235,6 +238,13 @@ def _read(corpus_path: str, min_count: int, column, bar: Progress, words=None) -
         f"{len(corpus.vocab):,} words occur >= {min_count} times ({format_duration(time.monotonic() - started)})"
     )
     return corpus
+
+
+def _read_progress(corpus_path: str, s) -> str:
+    """Pass 1 counts words, pass 2 encodes them (with a percentage: pass 1 knows the line count)."""
+    if s.phase == "encoding" and s.total_lines:
+        return f"encoding {corpus_path}: {s.lines / s.total_lines:.0%} ({s.lines:,} of {s.total_lines:,} lines)"
+    return f"counting words of {corpus_path}: {s.lines:,} lines, {format_count(s.tokens)} tokens"
 
 
 def _available_cores() -> int:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
+import stat
 import time
+from array import array
 
 import numpy as np
 import pytest
 from conftest import SMALL_LINES, corrupt_gzip
 
 from kofasttext import CorpusError
+from kofasttext import corpus as corpus_module
 from kofasttext.corpus import encode_corpus, iter_lines
 from kofasttext.pretokenize import split_words
+from kofasttext.pretokenizers import create as create_pretokenizer
 from kofasttext.vocab import NEGATIVE_EXPONENT, Vocabulary
 
 
@@ -127,7 +132,9 @@ def test_invalid_utf8_is_replaced_and_counted(write_corpus):
     data = (
         "영화 좋다\n".encode()
         + b"\xc3\x28 bad \xff byte\n"  # invalid continuation, lone 0xff
-        + "좋다 ".encode() + "한".encode()[:2] + b"\n"  # truncated 3-byte sequence
+        + "좋다 ".encode()
+        + "한".encode()[:2]
+        + b"\n"  # truncated 3-byte sequence
         + "영화 최고\n".encode()
     )
     corpus = encode_corpus(str(write_corpus("bad.txt", data)), min_count=1)
@@ -260,3 +267,241 @@ def test_vocabulary_lookup():
     vocab = Vocabulary(["영화", "너무"], np.array([10, 4]))
     assert vocab.id("너무") == 1 and vocab.id("몰랐겠지") == -1
     assert "영화" in vocab and "몰랐겠지" not in vocab and len(vocab) == 2
+
+
+# -- two-pass encoding and the cache ---------------------------------------------------
+
+
+def one_pass_reference(path, min_count, column=None, pretokenizer=None):
+    """The one-pass encoder this module had before the two-pass one (kept verbatim in
+    substance): provisional ids, bincount, most frequent first, ties by first appearance."""
+    pretokenizer = create_pretokenizer(pretokenizer)
+    provisional, ids, line_lengths = {}, array("i"), array("q")
+    for words in pretokenizer.split_many(iter_lines(path, column)):
+        for word in words:
+            wid = provisional.get(word)
+            if wid is None:
+                wid = provisional[word] = len(provisional)
+            ids.append(wid)
+        line_lengths.append(len(words))
+    raw = np.frombuffer(ids, dtype=np.int32)
+    counts = np.bincount(raw, minlength=len(provisional))
+    order = np.lexsort((np.arange(len(counts)), -counts))
+    order = order[counts[order] >= min_count]
+    remap = np.full(len(counts), -1, dtype=np.int32)
+    remap[order] = np.arange(len(order), dtype=np.int32)
+    mapped = remap[raw]
+    kept = mapped >= 0
+    line_of_token = np.repeat(np.arange(len(line_lengths)), np.frombuffer(line_lengths, dtype=np.int64))
+    kept_per_line = np.bincount(line_of_token[kept], minlength=len(line_lengths))
+    kept_per_line = kept_per_line[kept_per_line > 0]
+    line_starts = np.concatenate([[0], np.cumsum(kept_per_line)]).astype(np.int64)
+    words = list(provisional)
+    return [words[i] for i in order], counts[order].tolist(), mapped[kept], line_starts
+
+
+def assert_same_as_reference(corpus, path, min_count, column=None):
+    words, counts, tokens, line_starts = one_pass_reference(str(path), min_count, column)
+    assert corpus.vocab.words == words
+    assert corpus.vocab.counts.tolist() == counts
+    assert corpus.tokens.dtype == np.int32 and np.array_equal(corpus.tokens, tokens)
+    assert corpus.line_starts.dtype == np.int64 and np.array_equal(corpus.line_starts, line_starts)
+
+
+#: Ties (a/b/c each twice), words that min_count=2 drops, and lines made only of such words.
+TIE_LINES = ["c b a", "x y", "a b c d", "z", "", "d e d", "only once here", "e"]
+
+
+@pytest.fixture
+def always_cache(monkeypatch):
+    """Cache even the tiny files tests write (normally only corpora of 1 MiB and more)."""
+    monkeypatch.setattr(corpus_module, "CACHE_MIN_BYTES", 0)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Several pass-2 chunks even on a tiny corpus."""
+    monkeypatch.setattr(corpus_module, "CHUNK_TOKENS", 3)
+
+
+@pytest.mark.parametrize("cache_on", [False, True])
+@pytest.mark.parametrize("min_count", [1, 2, 3])
+def test_two_pass_equals_one_pass_reference(write_corpus, small_chunks, monkeypatch, cache_on, min_count):
+    monkeypatch.setattr(corpus_module, "CACHE_MIN_BYTES", 0)
+    lines = TIE_LINES + list(SMALL_LINES) * 2
+    path = write_corpus("c.txt", lines)
+    corpus = encode_corpus(str(path), min_count=min_count, cache=cache_on)
+    assert_same_as_reference(corpus, path, min_count)
+    assert corpus.stats.lines == len(lines)
+    assert corpus.stats.tokens == sum(len(split_words(line)) for line in lines)
+    if min_count == 2:  # whole lines ("x y", "z", "only once here") are gone
+        assert len(corpus.line_starts) - 1 < sum(1 for line in lines if split_words(line))
+
+
+def test_two_pass_equals_reference_on_tsv_and_gzip(write_corpus, small_chunks, always_cache):
+    tsv = "id\tdocument\tlabel\n" + "".join(f"{i}\t{line}\t{i % 2}\n" for i, line in enumerate(TIE_LINES * 3))
+    for name, data in (("c.tsv", tsv), ("c.tsv.gz", gzip.compress(tsv.encode()))):
+        path = write_corpus(name, data)
+        for column in ("document", 1):
+            assert_same_as_reference(encode_corpus(str(path), min_count=2, column=column), path, 2, column)
+    gz = write_corpus("c.txt.gz", gzip.compress("\n".join(TIE_LINES * 2).encode()))
+    assert_same_as_reference(encode_corpus(str(gz), min_count=3), gz, 3)
+
+
+def test_demo_corpus_equals_one_pass_reference(small_chunks):
+    path = os.path.join(os.path.dirname(corpus_module.__file__), "..", "corpora", "demo_ko.txt")
+    if not os.path.exists(path):
+        pytest.skip("demo corpus not beside the package")
+    assert_same_as_reference(encode_corpus(path, min_count=5, cache=False), path, 5)
+
+
+def _never_read(*args, **kwargs):
+    raise AssertionError("the corpus was read again")
+
+
+def test_second_call_reads_the_cache(write_corpus, always_cache, monkeypatch):
+    path = write_corpus("c.txt", TIE_LINES)
+    first = encode_corpus(str(path), min_count=2)
+    assert not first.cache_hit and os.path.dirname(first.cache_path) == str(path.parent)
+    assert os.path.basename(first.cache_path).startswith(".c.txt.")
+    monkeypatch.setattr(corpus_module, "iter_lines", _never_read)
+    second = encode_corpus(str(path), min_count=2)
+    assert second.cache_hit and second.cache_path == first.cache_path
+    assert second.vocab.words == first.vocab.words and second.vocab.counts.tolist() == first.vocab.counts.tolist()
+    assert np.array_equal(second.tokens, first.tokens) and np.array_equal(second.line_starts, first.line_starts)
+    assert (second.stats.lines, second.stats.tokens) == (first.stats.lines, first.stats.tokens)
+    assert isinstance(second.tokens, np.memmap) and second.tokens.flags.writeable  # copy-on-write, torch-friendly
+
+
+def test_cache_is_off_when_asked_and_for_small_files(write_corpus):
+    path = write_corpus("c.txt", TIE_LINES)
+    assert encode_corpus(str(path), min_count=1).cache_path is None  # below CACHE_MIN_BYTES
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".kftcache")] == []
+
+
+def test_no_cache_flag_neither_reads_nor_writes(write_corpus, always_cache):
+    path = write_corpus("c.txt", TIE_LINES)
+    corpus = encode_corpus(str(path), min_count=1, cache=False)
+    assert corpus.cache_path is None
+    assert not any(p.name.endswith(".kftcache") for p in path.parent.iterdir())
+
+
+def test_changed_or_touched_file_invalidates_the_cache(write_corpus, always_cache):
+    path = write_corpus("c.txt", TIE_LINES)
+    first = encode_corpus(str(path), min_count=1)
+    # Same size, new mtime: read again (and the same cache file is overwritten, not added to).
+    info = os.stat(path)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+    touched = encode_corpus(str(path), min_count=1)
+    assert not touched.cache_hit and touched.cache_path == first.cache_path
+    path.write_text("새 줄 새 줄\n", encoding="utf-8")
+    changed = encode_corpus(str(path), min_count=1)
+    assert not changed.cache_hit and changed.vocab.words == ["새", "줄"]
+    assert len([p for p in path.parent.iterdir() if p.name.endswith(".kftcache")]) == 1
+
+
+def test_other_settings_get_another_cache(write_corpus, always_cache):
+    path = write_corpus("c.txt", TIE_LINES)
+    paths = {
+        encode_corpus(str(path), min_count=1).cache_path,
+        encode_corpus(str(path), min_count=2).cache_path,
+        encode_corpus(str(path), min_count=1, pretokenizer="whitespace:keep-punct").cache_path
+        if _has_option("whitespace:keep-punct")
+        else None,
+    }
+    paths.discard(None)
+    assert len(paths) == (3 if _has_option("whitespace:keep-punct") else 2)
+    again = encode_corpus(str(path), min_count=2)
+    assert again.cache_hit and again.vocab.words == one_pass_reference(str(path), 2)[0]
+
+
+def _has_option(spec: str) -> bool:
+    try:
+        create_pretokenizer(spec)
+        return True
+    except Exception:
+        return False
+
+
+def test_pretokenizer_key_is_part_of_the_cache_key(write_corpus, always_cache, monkeypatch):
+    path = write_corpus("c.txt", TIE_LINES)
+    first = encode_corpus(str(path), min_count=1)
+    whitespace = create_pretokenizer(None)
+    monkeypatch.setattr(type(whitespace), "key", property(lambda self: "another-key"))
+    other = encode_corpus(str(path), min_count=1, pretokenizer=whitespace)
+    assert not other.cache_hit and other.cache_path != first.cache_path
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "wrong_key"])
+def test_damaged_cache_is_rebuilt(write_corpus, always_cache, damage):
+    path = write_corpus("c.txt", TIE_LINES)
+    cache_path = encode_corpus(str(path), min_count=1).cache_path
+    data = open(cache_path, "rb").read()
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "garbage":
+        data = b"\x00" * len(data)
+    elif damage == "empty":
+        data = b""
+    else:  # another corpus's cache under this name
+        other = write_corpus("d.txt", ["다른 말"])
+        corpus_module.CACHE_MIN_BYTES = 0
+        data = open(encode_corpus(str(other), min_count=1).cache_path, "rb").read()
+    with open(cache_path, "wb") as out:
+        out.write(data)
+    rebuilt = encode_corpus(str(path), min_count=1)
+    assert not rebuilt.cache_hit
+    assert_same_as_reference(rebuilt, path, 1)
+    assert encode_corpus(str(path), min_count=1).cache_hit  # and written back whole
+
+
+def test_read_only_folder_falls_back_to_the_user_cache(tmp_path, cache, always_cache, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "c.txt"
+    path.write_text("\n".join(TIE_LINES) + "\n", encoding="utf-8")
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        first = encode_corpus(str(path), min_count=1)
+        assert os.listdir(folder) == ["c.txt"]
+        assert first.cache_path.startswith(str(cache)) and not first.cache_hit
+        monkeypatch.setattr(corpus_module, "iter_lines", _never_read)
+        assert encode_corpus(str(path), min_count=1).cache_hit
+    finally:
+        folder.chmod(0o755)
+
+
+def test_unwritable_everywhere_still_encodes(write_corpus, always_cache, monkeypatch):
+    path = write_corpus("c.txt", TIE_LINES)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("no")
+
+    monkeypatch.setattr(corpus_module, "_encode_into_cache", refuse)
+    corpus = encode_corpus(str(path), min_count=2)
+    assert corpus.cache_path is None
+    assert_same_as_reference(corpus, path, 2)
+
+
+def test_progress_reports_both_passes(write_corpus, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_PROGRESS_LINES", 2)
+    path = write_corpus("c.txt", TIE_LINES)
+    seen = []
+    encode_corpus(str(path), min_count=1, on_progress=lambda s: seen.append((s.phase, s.lines, s.total_lines)))
+    assert {phase for phase, _, _ in seen} == {"counting", "encoding"}
+    assert all(total == len(TIE_LINES) for phase, _, total in seen if phase == "encoding")
+
+
+def test_distinct_word_cap_reduces_like_fasttext(write_corpus, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_COUNT_BATCH_LINES", 1)
+    # "a" and "b" are frequent; w0..w19 occur once each, interleaved.
+    lines = [f"a b w{i}" for i in range(20)]
+    path = write_corpus("c.txt", lines)
+    corpus = encode_corpus(str(path), min_count=1, max_words=5)
+    assert corpus.vocab.words[:2] == ["a", "b"]
+    assert corpus.vocab.counts[:2].tolist() == [20, 20]  # frequent words keep exact counts
+    assert len(corpus.vocab) <= 5
+    assert any("approximate" in w for w in corpus.stats.warnings)
+    # Without the cap every word is kept and counted exactly.
+    full = encode_corpus(str(path), min_count=1)
+    assert len(full.vocab) == 22 and not full.stats.warnings

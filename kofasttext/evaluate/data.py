@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .. import corpus
 from ..corpus import iter_lines
 from ..errors import CorpusError
 from ..pretokenize import split_words
@@ -47,12 +48,8 @@ def read_nsmc(split: str, data: str | os.PathLike | None = None) -> tuple[list[s
 
 
 def cache_dir() -> Path:
-    """The folder for cached evaluation inputs (not created here)."""
-    explicit = os.environ.get("KOFASTTEXT_CACHE")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "kofasttext"
+    """The folder for cached evaluation inputs (not created here): `corpus.cache_dir`."""
+    return Path(corpus.cache_dir())
 
 
 def read_cached(name: str) -> bytes | None:
