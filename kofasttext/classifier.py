@@ -197,7 +197,7 @@ class TextClassifier:
     model : kofasttext.Model
         Supplies the subword scheme, the vocabulary and the initial rows.
     **settings
-        Any field of `ClassifierSettings` (``epochs=4``, ``pretrained=False`` ...).
+        Any field of `ClassifierSettings` (``epochs=3``, ``pretrained=False`` ...).
 
     Examples
     --------

@@ -297,18 +297,23 @@ def test_sentencepiece_subwords_are_part_of_a_words_vector(trained_models):
         assert pieces and offsets[i + 1] - offsets[i] == 1 + len(plain.ngrams(word)) + len(pieces)
 
 
-def test_a_model_file_missing_its_piece_model_is_damaged(trained_models, tmp_path):
-    model, _, _ = trained_models[SPECS[-2]]
-    stripped = Model(
-        model.config,
+def _rebuilt(model: Model, config=None, pretokenizer=None) -> Model:
+    """``model``'s arrays with another config or pretokeniser."""
+    return Model(
+        config or model.config,
         model.vocab,
         model.input_matrix,
         model.output_matrix,
         model.subword_offsets,
         model.subword_rows,
         model.used_buckets,
-        pretokenizers.create("whitespace"),
+        pretokenizer or model.pretokenizer,
     )
+
+
+def test_a_model_file_missing_its_piece_model_is_damaged(trained_models, tmp_path):
+    model, _, _ = trained_models[SPECS[-2]]
+    stripped = _rebuilt(model, pretokenizer=pretokenizers.create("whitespace"))
     stripped.save(str(tmp_path / "stripped.kft"))  # the config says sentencepiece, the file has no piece model
     with pytest.raises(ModelFileError, match="lacks the trained model of its sentencepiece pretokenizer"):
         kft.load(str(tmp_path / "stripped.kft"))
@@ -333,16 +338,7 @@ def test_resume_keeps_the_checkpoints_pretokenizer(trained_models, small_corpus,
     model, _, _ = trained_models[SPECS[-2]]
     state = {"nchunks": 1, "completed_chunks": list(range(TINY["epoch"])), "progress": 1.0}
     checkpoint = tmp_path / "m.kft.checkpoint"
-    Model(
-        {**model.config, "checkpoint": state},
-        model.vocab,
-        model.input_matrix,
-        model.output_matrix,
-        model.subword_offsets,
-        model.subword_rows,
-        model.used_buckets,
-        model.pretokenizer,
-    ).save(str(checkpoint))
+    _rebuilt(model, config={**model.config, "checkpoint": state}).save(str(checkpoint))
     resumed = kft.train(
         str(small_corpus), checkpoint=str(checkpoint), resume=True, threads=1, progress=False, pretokenizer="kiwi"
     )  # ignored: the checkpoint's options win
