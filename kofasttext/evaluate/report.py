@@ -41,8 +41,10 @@ def evaluate_all(
 
     The OOV query sets are built once (`oov.oov_query_sets`), from the first model's vocabulary, so that all
     models answer the same queries; they avoid every word of ``exclude_corpora`` (cut on whitespace, and also
-    by each model's own pretokeniser where that is another) and of every model's vocabulary, and are cached. How a set was built is in each model's ``oov_typos["set"]`` /
-    ``oov_conjugations["set"]`` (the same dict for every model), and `describe_sets` words it.
+    by each model's own pretokeniser where that is another) and of every model's vocabulary, and are cached
+    (`shared_query_sets`). How a set was built is in each model's ``oov_typos["set"]`` /
+    ``oov_conjugations["set"]`` (the same dict for every model), and `describe_sets` words it. Each column is
+    `evaluate_model`.
 
     Parameters
     ----------
@@ -60,45 +62,56 @@ def evaluate_all(
     """
     if exclude_corpora is None:
         exclude_corpora = default_exclude_corpora(data)
-    models = list(named_vectors.values())
-    first = models[0]
     started = time.monotonic()
-    sets = oov_query_sets(
+    sets = shared_query_sets(list(named_vectors.values()), exclude_corpora, log, count=count, seed=seed)
+    print(f"OOV query sets ready in {time.monotonic() - started:.1f} s", file=log, flush=True)
+    report = {}
+    for name, vectors in named_vectors.items():
+        print(f"evaluating {name} ...", file=log, flush=True)
+        report[name] = evaluate_model(vectors, sets, data)
+    return report
+
+
+def shared_query_sets(models: list[WordVectors], exclude_corpora, log=sys.stderr, *, count: int = 1000, seed: int = 0):
+    """The OOV sets all of ``models`` answer (`oov.oov_query_sets`): drawn from the first model's vocabulary,
+    avoiding ``exclude_corpora`` (cut on whitespace and by every other pretokeniser among the models) and every
+    model's vocabulary."""
+    first, *others = models
+    return oov_query_sets(
         first.words,
         exclude_corpora,
-        other_vocabularies=[vectors.words for vectors in models[1:]],
+        other_vocabularies=[vectors.words for vectors in others],
         count=count,
         seed=seed,
         log=lambda line: print(line, file=log, flush=True),
         corpus_tokenizers={v.tokenizer: v.split_texts for v in models if v.tokenizer != "whitespace"},
     )
-    print(f"OOV query sets ready in {time.monotonic() - started:.1f} s", file=log, flush=True)
-    report = {}
-    for name, vectors in named_vectors.items():
-        started = time.monotonic()
-        print(f"evaluating {name} ...", file=log, flush=True)
-        typos = score_queries(vectors, sets["typos"])
-        conjugations = score_queries(vectors, sets["conjugations"])
-        probe = logistic_probe(vectors, data)
-        similarity = word_similarity(vectors, data)
-        analogy = analogies(vectors, data)
-        report[name] = {
-            "oov_typos": {**typos.as_dict(), "set": sets["typos"].description},
-            "oov_conjugations": {**conjugations.as_dict(), "set": sets["conjugations"].description},
-            "nsmc_logistic": {
-                "accuracy": probe.accuracy,
-                "test_oov_token_share": probe.oov_share,
-                "oov_by_share": probe.by_oov_share,
-            },
-            "ws353": {
-                "spearman": similarity.spearman,
-                "pairs": similarity.pairs,
-                "in_vocabulary": similarity.pairs_in_vocabulary,
-            },
-            "analogy": {"accuracy": analogy.accuracy, "covered": analogy.covered, "total": analogy.total},
-            "seconds": round(time.monotonic() - started, 1),
-        }
-    return report
+
+
+def evaluate_model(vectors: WordVectors, sets: dict, data=None) -> dict:
+    """Every measure for one model, against OOV ``sets`` from `shared_query_sets`: one column of the report."""
+    started = time.monotonic()
+    typos = score_queries(vectors, sets["typos"])
+    conjugations = score_queries(vectors, sets["conjugations"])
+    probe = logistic_probe(vectors, data)
+    similarity = word_similarity(vectors, data)
+    analogy = analogies(vectors, data)
+    return {
+        "oov_typos": {**typos.as_dict(), "set": sets["typos"].description},
+        "oov_conjugations": {**conjugations.as_dict(), "set": sets["conjugations"].description},
+        "nsmc_logistic": {
+            "accuracy": probe.accuracy,
+            "test_oov_token_share": probe.oov_share,
+            "oov_by_share": probe.by_oov_share,
+        },
+        "ws353": {
+            "spearman": similarity.spearman,
+            "pairs": similarity.pairs,
+            "in_vocabulary": similarity.pairs_in_vocabulary,
+        },
+        "analogy": {"accuracy": analogy.accuracy, "covered": analogy.covered, "total": analogy.total},
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def _by_share_cell(bucket: str):

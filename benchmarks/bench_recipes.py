@@ -1,0 +1,337 @@
+"""The recipe study: which pretokeniser x subword scheme makes the best Korean vectors, and how many buckets.
+
+Trains kofasttext skip-gram with equal settings for every pretokeniser in ``--pretokenizers`` and every scheme in
+``--schemes`` (syllable 2-4, jamo 3-6, hybrid syllable 2-3 + jamo 4-6), first on the NSMC corpus and then on
+NSMC + general prose (``DATA/general/corpus.txt.gz``, merged by `kofasttext.corpora.prepare_corpus`), and evaluates
+every model with `kofasttext.evaluate.report.evaluate_model`.
+
+All models answer the SAME OOV query sets: drawn from the first model's vocabulary (whitespace first, so the
+typo sources are real words) after the NSMC models are trained, avoiding every word of both corpora (cut on
+whitespace and by each pretokeniser) and every NSMC model's vocabulary. The NSMC + general models are trained after
+the sets are drawn, so for each of them the script counts the queries that its vocabulary holds (``queries_in_vocabulary``;
+expected 0, since the corpus words are excluded).
+
+The bucket study (``--buckets``) then counts, for the ``--bucket-recipe`` model's vocabulary, the distinct n-gram
+types against each bucket count (buckets used, share of types that share a bucket with another type) and trains
+and evaluates that recipe on the NSMC corpus at each bucket count.
+
+Results go to ``--json`` after every model, so a stopped run keeps what it measured.
+
+Not a unit test: run by hand (about 2 hours on 2 cores for the full study).
+
+    python benchmarks/bench_recipes.py [--data DIR] [--corpora nsmc nsmc+general] [--pretokenizers ...]
+        [--schemes syllable jamo hybrid] [--buckets 500000 1000000 2000000 10000000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+
+SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, SCRIPT_DIR)
+
+import bench_train  # noqa: E402  (found through the sys.path line above)
+
+SCHEMES = {"syllable": (2, 4), "jamo": (3, 6), "hybrid": ((2, 3), (4, 6))}
+PRETOKENIZERS = ("whitespace", "kiwi", "kiwi:join", "sentencepiece", "sentencepiece,subwords")
+CORPORA = ("nsmc", "nsmc+general")
+QUICK_LINES = 20_000
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=os.environ.get("KOFASTTEXT_DATA") or os.path.join("..", "shared", "data"))
+    parser.add_argument("--corpora", nargs="+", choices=CORPORA, default=list(CORPORA))
+    parser.add_argument("--pretokenizers", nargs="+", default=list(PRETOKENIZERS), help="--pretokenizer specs")
+    parser.add_argument("--schemes", nargs="+", choices=list(SCHEMES), default=list(SCHEMES))
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--epoch", type=int, default=None, help="default 5 (1 with --quick)")
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--buckets", nargs="*", type=int, default=[500_000, 1_000_000, 2_000_000, 10_000_000])
+    parser.add_argument("--bucket-recipe", default="whitespace/jamo", help="PRETOKENIZER/SCHEME of the bucket study")
+    parser.add_argument("--models-dir", help="keep the models here (default: a folder in the cache)")
+    parser.add_argument("--json", help="default benchmarks/results/bench_recipes.json (bench_recipes_quick.json with --quick)")
+    parser.add_argument("--quick", action="store_true", help=f"smoke test: first {QUICK_LINES:,} lines of each corpus, 1 epoch")
+    args = parser.parse_args(argv)
+    if args.epoch is None:
+        args.epoch = 1 if args.quick else 5
+    if args.json is None:
+        args.json = os.path.join(SCRIPT_DIR, "results", "bench_recipes_quick.json" if args.quick else "bench_recipes.json")
+    pretokenizer, _, scheme = args.bucket_recipe.partition("/")
+    if scheme not in SCHEMES:
+        parser.error(f"--bucket-recipe: scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    args.bucket_recipe = (pretokenizer, scheme)
+    return args
+
+
+def corpus_files(args, folder: str) -> dict[str, str]:
+    """``{corpus name: training file}``; the merged one is written once into ``folder`` and reused."""
+    from kofasttext.corpora import prepare_corpus
+
+    nsmc = os.path.join(args.data, "nsmc", "corpus.txt.gz")
+    general = os.path.join(args.data, "general", "corpus.txt.gz")
+    for path in (nsmc, general):
+        if not os.path.isfile(path):
+            raise SystemExit(f"bench_recipes: {path} not found (give --data DIR or set KOFASTTEXT_DATA)")
+    if args.quick:
+        nsmc, general = (
+            head(nsmc, os.path.join(folder, "nsmc.quick.txt")),
+            head(general, os.path.join(folder, "general.quick.txt")),
+        )
+    merged = os.path.join(folder, "nsmc+general.quick.txt" if args.quick else "nsmc+general.txt")
+    if "nsmc+general" in args.corpora and not os.path.isfile(merged):
+        print(f"merging NSMC and general prose into {merged} ...", file=sys.stderr, flush=True)
+        stats = prepare_corpus([nsmc, general], merged)
+        print(f"  {stats}", file=sys.stderr, flush=True)
+    return {"nsmc": nsmc, "nsmc+general": merged}
+
+
+def head(path: str, output: str) -> str:
+    """The first `QUICK_LINES` lines of ``path`` written to ``output``."""
+    from itertools import islice
+
+    from kofasttext.corpus import iter_lines
+
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in islice(iter_lines(path), QUICK_LINES))
+    return output
+
+
+def train_one(path: str, pretokenizer: str, scheme: str, args, bucket: int = 2_000_000):
+    import kofasttext as kft
+
+    minn, maxn = SCHEMES[scheme]
+    started = time.perf_counter()
+    model = kft.train(
+        path,
+        subwords=scheme,
+        minn=minn,
+        maxn=maxn,
+        bucket=bucket,
+        dim=args.dim,
+        epoch=args.epoch,
+        min_count=args.min_count,
+        lr=args.lr,
+        threads=args.threads,
+        seed=0,
+        pretokenizer=pretokenizer,
+    )
+    return model, round(time.perf_counter() - started, 1)
+
+
+def ngram_occupancy(words: list[str], scheme: str, buckets: list[int]) -> dict:
+    """Distinct n-gram types of ``words`` under ``scheme``, and for each bucket count how many buckets they fill
+    and what share of the types shares its bucket with another type (a collision)."""
+    import numpy as np
+
+    from kofasttext.subwords import SubwordScheme, fasttext_hash_many
+
+    minn, maxn = SCHEMES[scheme]
+    grams = {gram for word in words for gram in SubwordScheme.create(scheme, minn, maxn).ngrams(word)}
+    hashes = fasttext_hash_many(sorted(grams)).astype(np.int64)
+    out = {"ngram_types": len(grams), "by_bucket": {}}
+    for bucket in buckets:
+        _, counts = np.unique(hashes % bucket, return_counts=True)
+        out["by_bucket"][str(bucket)] = {
+            "buckets_used": int(len(counts)),
+            "colliding_type_share": float(counts[counts > 1].sum() / max(len(grams), 1)),
+        }
+    return out
+
+
+def queries_in_vocabulary(model, sets: dict) -> int:
+    vocabulary = set(model.words)
+    return sum(query in vocabulary for query_set in sets.values() for query in query_set.queries)
+
+
+class Study:
+    """Trains, evaluates and records one model at a time; the JSON is rewritten after each."""
+
+    def __init__(self, args, models_dir: str):
+        self.args, self.models_dir = args, models_dir
+        self.result = {
+            "date": time.strftime("%Y-%m-%d"),
+            "command": " ".join(["python", "benchmarks/bench_recipes.py", *(sys.argv[1:])]),
+            "machine": bench_train.machine(),
+            "versions": bench_train.versions([]),
+            "settings": {k: getattr(args, k) for k in ("dim", "epoch", "lr", "min_count", "threads", "quick")},
+            "recipes": {},
+            "buckets": {},
+        }
+        self.sets = None
+
+    def model_path(self, corpus: str, pretokenizer: str, scheme: str, bucket: int = 2_000_000) -> str:
+        name = f"{corpus}__{pretokenizer}__{scheme}__{bucket}".replace(":", "-").replace(",", "-").replace("+", "-")
+        return os.path.join(self.models_dir, ("quick-" if self.args.quick else "") + name + ".kft")
+
+    def train_or_load(self, path: str, corpus_file: str, pretokenizer: str, scheme: str, bucket: int = 2_000_000):
+        """A model trained earlier with these settings is loaded, so a stopped study resumes where it was."""
+        import kofasttext as kft
+
+        if os.path.isfile(path):
+            return kft.load(path), None
+        print(f"training {os.path.basename(path)} ...", file=sys.stderr, flush=True)
+        model, seconds = train_one(corpus_file, pretokenizer, scheme, self.args, bucket)
+        model.save(path)
+        with open(path + ".seconds", "w") as handle:
+            handle.write(str(seconds))
+        return model, seconds
+
+    def evaluate(self, model, name: str) -> dict:
+        from kofasttext.evaluate import WordVectors
+        from kofasttext.evaluate.report import evaluate_model
+
+        print(f"evaluating {name} ...", file=sys.stderr, flush=True)
+        entry = evaluate_model(WordVectors.from_model(model, name), self.sets, self.args.data)
+        entry["queries_in_vocabulary"] = queries_in_vocabulary(model, self.sets)
+        entry["vocabulary"] = len(model.words)
+        return entry
+
+    def save(self) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(self.args.json)), exist_ok=True)
+        temporary = self.args.json + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(self.result, handle, ensure_ascii=False, indent=1)
+        os.replace(temporary, self.args.json)
+
+    def draw_sets(self, paths: list[str], files: dict[str, str]) -> None:
+        """The OOV sets of the whole study, from the already trained NSMC models."""
+        import kofasttext as kft
+        from kofasttext.evaluate.oov import oov_query_sets
+
+        models = [kft.load(path) for path in paths]
+        tokenizers = {m.pretokenizer.key: m.pretokenizer.split_many for m in models if m.pretokenizer.key != "whitespace"}
+        excluded = [files["nsmc"], os.path.join(self.args.data, "general", "corpus.txt.gz")]
+        if self.args.quick:
+            excluded = list(dict.fromkeys(files.values()))
+        self.sets = oov_query_sets(
+            models[0].words,
+            excluded,
+            other_vocabularies=[m.words for m in models[1:]],
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+            corpus_tokenizers=tokenizers,
+        )
+        del models
+        gc.collect()
+
+    def run_recipes(self, corpus: str, files: dict[str, str]) -> None:
+        args = self.args
+        for pretokenizer in args.pretokenizers:
+            for scheme in args.schemes:
+                name = f"{pretokenizer} / {scheme}"
+                if name in self.result["recipes"].get(corpus, {}):
+                    continue
+                model, seconds = self.train_or_load(
+                    self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
+                )
+                if self.sets is not None:
+                    self.record(corpus, name, model, seconds)
+                del model
+                gc.collect()
+
+    def record(self, corpus: str, name: str, model, seconds) -> None:
+        entry = self.evaluate(model, f"{corpus}: {name}")
+        entry["train_seconds"] = seconds
+        self.result["recipes"].setdefault(corpus, {})[name] = entry
+        self.save()
+
+    def evaluate_trained(self, corpus: str) -> None:
+        import kofasttext as kft
+
+        for pretokenizer in self.args.pretokenizers:
+            for scheme in self.args.schemes:
+                path = self.model_path(corpus, pretokenizer, scheme)
+                with open(path + ".seconds") as handle:
+                    seconds = float(handle.read())
+                self.record(corpus, f"{pretokenizer} / {scheme}", kft.load(path), seconds)
+                gc.collect()
+
+    def run_buckets(self, files: dict[str, str]) -> None:
+        import kofasttext as kft
+
+        pretokenizer, scheme = self.args.bucket_recipe
+        reference = kft.load(self.model_path("nsmc", pretokenizer, scheme)) if pretokenizer in self.args.pretokenizers else None
+        if reference is None:
+            reference, _ = self.train_or_load(self.model_path("nsmc", pretokenizer, scheme), files["nsmc"], pretokenizer, scheme)
+        self.result["buckets"]["recipe"] = f"{pretokenizer} / {scheme} on nsmc"
+        self.result["buckets"]["occupancy"] = ngram_occupancy(reference.words, scheme, self.args.buckets)
+        self.save()
+        del reference
+        for bucket in self.args.buckets:
+            path = self.model_path("nsmc", pretokenizer, scheme, bucket)
+            model, seconds = self.train_or_load(path, files["nsmc"], pretokenizer, scheme, bucket)
+            entry = self.evaluate(model, f"bucket {bucket:,}")
+            entry["train_seconds"] = seconds
+            self.result["buckets"].setdefault("quality", {})[str(bucket)] = entry
+            self.save()
+            del model
+            gc.collect()
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    from kofasttext.corpus import cache_dir
+
+    folder = os.path.join(cache_dir(), "bench_recipes")
+    models_dir = args.models_dir or os.path.join(folder, "models")
+    os.makedirs(models_dir, exist_ok=True)
+    started = time.monotonic()
+    files = corpus_files(args, folder)
+    study = Study(args, models_dir)
+    # The NSMC models first (their vocabularies shape the query sets), then the sets, then their scores.
+    study.run_recipes("nsmc", files)
+    first = [study.model_path("nsmc", p, s) for p in args.pretokenizers for s in args.schemes]
+    study.draw_sets(first, files)
+    if "nsmc" in args.corpora:
+        study.evaluate_trained("nsmc")
+    if "nsmc+general" in args.corpora:
+        study.run_recipes("nsmc+general", files)
+    if args.buckets:
+        study.run_buckets(files)
+    study.result["wall_seconds"] = round(time.monotonic() - started, 1)
+    study.save()
+    print(report_markdown(study.result))
+    print(f"\nwritten to {args.json}", file=sys.stderr)
+
+
+def report_markdown(result: dict) -> str:
+    """The study's tables: one eval table per corpus, then the bucket study."""
+    from kofasttext.evaluate.report import markdown_table
+
+    settings = result["settings"]
+    parts = [
+        f"settings: skip-gram, dim {settings['dim']}, epoch {settings['epoch']}, lr {settings['lr']}, "
+        f"min_count {settings['min_count']}, window 5, neg 5, {settings['threads']} threads"
+    ]
+    for corpus, report in result["recipes"].items():
+        parts += [f"\n### Trained on {corpus}\n", markdown_table(report)]
+        parts.append("\n| recipe | train s | vocabulary | queries in vocabulary |\n|---|---|---|---|")
+        parts += [
+            f"| {name} | {r['train_seconds']} | {r['vocabulary']:,} | {r['queries_in_vocabulary']} |"
+            for name, r in report.items()
+        ]
+    buckets = result.get("buckets", {})
+    if "occupancy" in buckets:
+        occupancy = buckets["occupancy"]
+        parts += [
+            f"\n### Buckets ({buckets['recipe']}: {occupancy['ngram_types']:,} n-gram types)\n",
+            "| buckets | buckets used | types sharing a bucket |\n|---|---|---|",
+        ]
+        parts += [
+            f"| {int(b):,} | {o['buckets_used']:,} | {100 * o['colliding_type_share']:.2f}% |"
+            for b, o in occupancy["by_bucket"].items()
+        ]
+    if buckets.get("quality"):
+        parts += ["", markdown_table({f"{int(b):,} buckets": r for b, r in buckets["quality"].items()})]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    main()
