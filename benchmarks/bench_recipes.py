@@ -88,7 +88,9 @@ def corpus_files(args, folder: str) -> dict[str, str]:
     merged = os.path.join(folder, "nsmc+general.quick.txt" if args.quick else "nsmc+general.txt")
     if "nsmc+general" in args.corpora and not os.path.isfile(merged):
         print(f"merging NSMC and general prose into {merged} ...", file=sys.stderr, flush=True)
-        stats = prepare_corpus([nsmc, general], merged)
+        # Not deduplicated: the NSMC part stays exactly the NSMC corpus (it repeats 27K short reviews), so the
+        # general prose is the only difference between the two corpora.
+        stats = prepare_corpus([nsmc, general], merged, dedupe=False)
         print(f"  {stats}", file=sys.stderr, flush=True)
     return {"nsmc": nsmc, "nsmc+general": merged}
 
