@@ -267,7 +267,7 @@ class _Plan:
     """Everything the workers read; the two matrices are what they write."""
 
     tokens: torch.Tensor  # int32 [N]
-    line_of_token: torch.Tensor  # int32 [N]
+    line_starts: torch.Tensor  # int64 [lines + 1]: a token's line is found per chunk, not stored per token
     keep_probability: torch.Tensor  # float32 [nwords]
     negative_table: torch.Tensor  # int32 [T]
     subword_offsets: torch.Tensor
@@ -341,10 +341,9 @@ class _Run:
             output_matrix = torch.from_numpy(np.array(previous.output_matrix))
             nchunks = previous.config["checkpoint"]["nchunks"]
             completed = previous.config["checkpoint"]["completed_chunks"]
-        line_lengths = np.diff(corpus.line_starts)
         self.plan = _Plan(
             tokens=torch.from_numpy(corpus.tokens),
-            line_of_token=torch.from_numpy(np.repeat(np.arange(len(line_lengths), dtype=np.int32), line_lengths)),
+            line_starts=torch.from_numpy(corpus.line_starts),
             keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])),
             negative_table=torch.from_numpy(vocab.negative_table()),
             subword_offsets=torch.from_numpy(offsets).to(device),
@@ -452,7 +451,9 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
     tokens = plan.tokens[low:high]
     keep = torch.rand(high - low, generator=generator) < plan.keep_probability[tokens.long()]
     kept = torch.nonzero(keep).squeeze(1)
-    kept_tokens, kept_lines = tokens[kept].long(), plan.line_of_token[low:high][kept]
+    kept_tokens = tokens[kept].long()
+    # Context never crosses a line; a per-token line table would cost 4 bytes per corpus token in memory.
+    kept_lines = torch.searchsorted(plan.line_starts, kept + low, right=True)
     window_offsets = torch.cat([torch.arange(-plan.window, 0), torch.arange(1, plan.window + 1)])
     nkept, counted, device = len(kept), 0, plan.device
     for start in range(0, nkept, plan.batch_centres):
