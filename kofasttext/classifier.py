@@ -75,6 +75,11 @@ class ClassifierSettings:
     seed: int = 0
 
 
+#: Distinct words the table may hold before a prediction starts it afresh: it caches each word's rows, and a
+#: long-running service would otherwise grow it with every new word it is asked about.
+MAX_TABLE_WORDS = 1_000_000
+
+
 class _WordTable:
     """Distinct words seen so far, each with its rows of the input matrix (CSR).
 
@@ -340,6 +345,8 @@ class TextClassifier:
         """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
         self._require_fitted()
         texts = _check_texts(texts)
+        if len(self._table.ids) > MAX_TABLE_WORDS:
+            self._table = _WordTable(self.model)
         return self._probabilities(self._table.encode(texts, self.settings.max_words))
 
     def predict(self, texts) -> list:

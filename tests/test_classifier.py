@@ -62,6 +62,18 @@ def test_probabilities_are_a_distribution_in_class_order(fitted):
     assert labels == ["음식"] and best[0] == pytest.approx(probabilities[0, 1])
 
 
+def test_prediction_word_table_stays_bounded_and_starting_afresh_changes_nothing(fitted, monkeypatch):
+    from kofasttext import classifier as module
+
+    texts = ["김치 라면 냉면", "비 바람 태풍", "처음보는단어 라면"]
+    before = fitted.predict_proba(texts)
+    monkeypatch.setattr(module, "MAX_TABLE_WORDS", 5)
+    for i in range(20):
+        fitted.predict([f"새단어{i} 김치"])
+        assert len(fitted._table.ids) <= 5 + 2  # the bound plus one call's new words
+    np.testing.assert_allclose(fitted.predict_proba(texts), before, rtol=1e-6)
+
+
 def test_fine_tuning_moves_only_rows_of_training_words():
     model = topic_model()
     texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
