@@ -38,7 +38,7 @@ sys.path.insert(0, SCRIPT_DIR)
 import bench_train  # noqa: E402  (found through the sys.path line above)
 
 SCHEMES = {"syllable": (2, 4), "jamo": (3, 6), "hybrid": ((2, 3), (4, 6))}
-PRETOKENIZERS = ("whitespace", "kiwi", "kiwi:join", "sentencepiece", "sentencepiece,subwords")
+PRETOKENIZERS = ("whitespace", "kiwi", "kiwi:join", "sentencepiece", "sentencepiece:subwords")
 CORPORA = ("nsmc", "nsmc+general")
 QUICK_LINES = 20_000
 
@@ -64,6 +64,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.epoch = 1 if args.quick else 5
     if args.json is None:
         args.json = os.path.join(SCRIPT_DIR, "results", "bench_recipes_quick.json" if args.quick else "bench_recipes.json")
+    from kofasttext.errors import UsageError
+    from kofasttext.pretokenizers import create
+
+    for spec in args.pretokenizers:  # before hours of training, not after
+        try:
+            create(spec)
+        except UsageError as error:
+            parser.error(f"--pretokenizers: {error}")
     pretokenizer, _, scheme = args.bucket_recipe.partition("/")
     if scheme not in SCHEMES:
         parser.error(f"--bucket-recipe: scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
