@@ -79,6 +79,8 @@ class VectorQueries:
         [('몰랐지', 0.854), ('몰랐을까', 0.777)]
         >>> model.most_similar(positive=["한국", "도쿄"], negative=["서울"], topn=1)  # doctest: +SKIP
         """
+        if isinstance(negative, int):  # most_similar("영화", 5): the count was meant as topn
+            raise UsageError(f"most_similar's second argument is the negative words; give the count as topn={negative}")
         positive = [positive] if isinstance(positive, str) else list(positive)
         negative = [negative] if isinstance(negative, str) else list(negative)
         if not positive and not negative:

@@ -102,6 +102,11 @@ def test_most_similar_positive_and_negative(planted_model):
     assert [w for w, _ in planted_model.most_similar(negative="사과", topn=2)][0] in {"서울", "한국", "도쿄", "일본", "자동차", "기차"}
 
 
+def test_most_similar_with_a_count_in_place_of_the_negative_words_says_topn(planted_model):
+    with pytest.raises(UsageError, match="topn=5"):
+        planted_model.most_similar("사과", 5)
+
+
 def test_most_similar_returns_every_other_word_at_most(planted_model):
     result = planted_model.most_similar("사과", topn=100)
     assert len(result) == len(PLANTED) - 1
