@@ -176,6 +176,11 @@ class Study:
             "buckets": {},
         }
         self.sets = None
+        if os.path.isfile(args.json):  # a stopped study goes on where it was, if its settings were these
+            with open(args.json, encoding="utf-8") as handle:
+                earlier = json.load(handle)
+            if earlier.get("settings") == self.result["settings"]:
+                self.result["recipes"], self.result["buckets"] = earlier["recipes"], earlier["buckets"]
 
     def model_path(self, corpus: str, pretokenizer: str, scheme: str, bucket: int = 2_000_000) -> str:
         name = f"{corpus}__{pretokenizer}__{scheme}__{bucket}".replace(":", "-").replace(",", "-").replace("+", "-")
@@ -186,7 +191,8 @@ class Study:
         import kofasttext as kft
 
         if os.path.isfile(path):
-            return kft.load(path), None
+            with open(path + ".seconds") as handle:
+                return kft.load(path), float(handle.read())
         print(f"training {os.path.basename(path)} ...", file=sys.stderr, flush=True)
         model, seconds = train_one(corpus_file, pretokenizer, scheme, self.args, bucket)
         model.save(path)
@@ -203,6 +209,18 @@ class Study:
         entry["queries_in_vocabulary"] = queries_in_vocabulary(model, self.sets)
         entry["vocabulary"] = len(model.words)
         return entry
+
+    def common_analogies(self, corpus: str, name: str, model) -> dict:
+        """Analogy accuracy of a larger-corpus model on the items the same recipe's NSMC model covers, so the two
+        corpora are compared on the same items (the larger vocabulary covers more, and harder, ones)."""
+        import kofasttext as kft
+        from kofasttext.evaluate import WordVectors
+        from kofasttext.evaluate.analogy import analogies
+
+        pretokenizer, scheme = name.split(" / ")
+        nsmc_words = set(kft.load(self.model_path("nsmc", pretokenizer, scheme)).words)
+        result = analogies(WordVectors.from_model(model, name), self.args.data, only_words=nsmc_words)
+        return {"accuracy": result.accuracy, "covered": result.covered, "total": result.total}
 
     def save(self) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(self.args.json)), exist_ok=True)
@@ -236,7 +254,14 @@ class Study:
         for pretokenizer in args.pretokenizers:
             for scheme in args.schemes:
                 name = f"{pretokenizer} / {scheme}"
-                if name in self.result["recipes"].get(corpus, {}):
+                recorded = self.result["recipes"].get(corpus, {}).get(name)
+                if recorded is not None:
+                    if corpus != "nsmc" and "analogy_on_nsmc_items" not in recorded:  # recorded before it was measured
+                        model, _ = self.train_or_load(
+                            self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
+                        )
+                        recorded["analogy_on_nsmc_items"] = self.common_analogies(corpus, name, model)
+                        self.save()
                     continue
                 model, seconds = self.train_or_load(
                     self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
@@ -249,32 +274,22 @@ class Study:
     def record(self, corpus: str, name: str, model, seconds) -> None:
         entry = self.evaluate(model, f"{corpus}: {name}")
         entry["train_seconds"] = seconds
+        if corpus != "nsmc":
+            entry["analogy_on_nsmc_items"] = self.common_analogies(corpus, name, model)
         self.result["recipes"].setdefault(corpus, {})[name] = entry
         self.save()
 
-    def evaluate_trained(self, corpus: str) -> None:
-        import kofasttext as kft
-
-        for pretokenizer in self.args.pretokenizers:
-            for scheme in self.args.schemes:
-                path = self.model_path(corpus, pretokenizer, scheme)
-                with open(path + ".seconds") as handle:
-                    seconds = float(handle.read())
-                self.record(corpus, f"{pretokenizer} / {scheme}", kft.load(path), seconds)
-                gc.collect()
-
     def run_buckets(self, files: dict[str, str]) -> None:
-        import kofasttext as kft
 
         pretokenizer, scheme = self.args.bucket_recipe
-        reference = kft.load(self.model_path("nsmc", pretokenizer, scheme)) if pretokenizer in self.args.pretokenizers else None
-        if reference is None:
-            reference, _ = self.train_or_load(self.model_path("nsmc", pretokenizer, scheme), files["nsmc"], pretokenizer, scheme)
+        reference, _ = self.train_or_load(self.model_path("nsmc", pretokenizer, scheme), files["nsmc"], pretokenizer, scheme)
         self.result["buckets"]["recipe"] = f"{pretokenizer} / {scheme} on nsmc"
         self.result["buckets"]["occupancy"] = ngram_occupancy(reference.words, scheme, self.args.buckets)
         self.save()
         del reference
         for bucket in self.args.buckets:
+            if str(bucket) in self.result["buckets"].get("quality", {}):
+                continue
             path = self.model_path("nsmc", pretokenizer, scheme, bucket)
             model, seconds = self.train_or_load(path, files["nsmc"], pretokenizer, scheme, bucket)
             entry = self.evaluate(model, f"bucket {bucket:,}")
@@ -300,7 +315,7 @@ def main(argv=None) -> None:
     first = [study.model_path("nsmc", p, s) for p in args.pretokenizers for s in args.schemes]
     study.draw_sets(first, files)
     if "nsmc" in args.corpora:
-        study.evaluate_trained("nsmc")
+        study.run_recipes("nsmc", files)
     if "nsmc+general" in args.corpora:
         study.run_recipes("nsmc+general", files)
     if args.buckets:
@@ -309,6 +324,14 @@ def main(argv=None) -> None:
     study.save()
     print(report_markdown(study.result))
     print(f"\nwritten to {args.json}", file=sys.stderr)
+
+
+def _common(entry: dict) -> str:
+    common = entry.get("analogy_on_nsmc_items")
+    if not common:
+        return "-"
+    accuracy = common["accuracy"]
+    return f"{accuracy['sem']:.3f} / {accuracy['syn']:.3f} ({common['covered']['all']})"
 
 
 def report_markdown(result: dict) -> str:
@@ -322,9 +345,12 @@ def report_markdown(result: dict) -> str:
     ]
     for corpus, report in result["recipes"].items():
         parts += [f"\n### Trained on {corpus}\n", markdown_table(report)]
-        parts.append("\n| recipe | train s | vocabulary | queries in vocabulary |\n|---|---|---|---|")
+        parts.append(
+            "\n| recipe | train s | vocabulary | queries in vocabulary | analogy sem / syn on the NSMC model's items |"
+            "\n|---|---|---|---|---|"
+        )
         parts += [
-            f"| {name} | {r['train_seconds']} | {r['vocabulary']:,} | {r['queries_in_vocabulary']} |"
+            f"| {name} | {r['train_seconds']} | {r['vocabulary']:,} | {r['queries_in_vocabulary']} | {_common(r)} |"
             for name, r in report.items()
         ]
     buckets = result.get("buckets", {})

@@ -456,34 +456,39 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
     kept_lines = torch.searchsorted(plan.line_starts, kept + low, right=True)
     window_offsets = torch.cat([torch.arange(-plan.window, 0), torch.arange(1, plan.window + 1)])
     nkept, counted, device = len(kept), 0, plan.device
-    for start in range(0, nkept, plan.batch_centres):
+    # A minibatch takes every nbatches-th kept position of the chunk, not a run of consecutive ones. Its updates
+    # are summed from stale rows, so they must be nearly independent: a run of 1024 consecutive centres can be one
+    # long homogeneous document (a table, a hex dump, a list of names), whose words share n-grams and predict one
+    # another, and their summed steps on the same rows made training diverge on general prose. Spread over the
+    # chunk, a batch mixes documents as sequential SGD's neighbouring updates do.
+    nbatches = max(1, math.ceil(nkept / plan.batch_centres))
+    for batch in range(nbatches):
         if queue.stop.is_set():
             return False
-        end = min(start + plan.batch_centres, nkept)
         lr = plan.lr * max(0.0, 1.0 - queue.progress())
-        positions = torch.arange(start, end)
-        half_width = torch.randint(1, plan.window + 1, (end - start,), generator=generator)
+        positions = torch.arange(batch, nkept, nbatches)
+        half_width = torch.randint(1, plan.window + 1, (len(positions),), generator=generator)
         context_positions = positions.unsqueeze(1) + window_offsets
         valid = (window_offsets.abs() <= half_width.unsqueeze(1)) & (context_positions >= 0)
         valid &= context_positions < nkept
         context_positions.clamp_(0, nkept - 1)
         valid &= kept_lines[context_positions] == kept_lines[positions].unsqueeze(1)
         pair_centre, pair_slot = torch.nonzero(valid, as_tuple=True)
-        position = int(kept[end - 1]) + 1
+        position = (high - low) * (batch + 1) // nbatches  # progress: the chunk's share done so far
         queue.done[rank] += position - counted
         counted = position
         if len(pair_centre) == 0:
             continue
         pair_context = kept_tokens[context_positions[pair_centre, pair_slot]]
         per_centre = plan.neg * NEGATIVES_PER_CENTRE
-        slots = torch.randint(len(plan.negative_table), ((end - start) * per_centre,), generator=generator)
+        slots = torch.randint(len(plan.negative_table), (len(positions) * per_centre,), generator=generator)
         negatives = plan.negative_table[slots].long().view(-1, per_centre)
         loss = plan.step(
             plan.input_matrix,
             plan.output_matrix,
             plan.subword_offsets,
             plan.subword_rows,
-            kept_tokens[start:end].to(device),
+            kept_tokens[positions].to(device),
             pair_centre.to(device),
             pair_context.to(device),
             negatives.to(device),

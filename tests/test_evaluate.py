@@ -73,6 +73,9 @@ def test_analogy_finds_the_planted_answer_and_reports_coverage(data_dir):
     assert result.accuracy["sem1_test"] == 1.0
     assert result.accuracy["syn1_test"] == 0.0  # unit(가) - unit(나) + unit(라) is nearest 다, not 마
     assert result.accuracy["all"] == 0.5
+    # Restricted to items whose words another vocabulary also holds, but still answered from the whole vocabulary.
+    restricted = ev.analogies(vectors, data_dir, only_words={"가", "나", "다", "라"})
+    assert restricted.covered["all"] == 1 and restricted.accuracy["sem1_test"] == 1.0
 
 
 def test_logistic_probe_separates_a_separable_toy_task(data_dir):

@@ -39,8 +39,12 @@ def read_analogies(data=None) -> list[tuple[str, tuple[str, str, str, str]]]:
     return items
 
 
-def analogies(vectors: WordVectors, data=None, chunk: int = 512) -> AnalogyResult:
+def analogies(vectors: WordVectors, data=None, chunk: int = 512, only_words=None) -> AnalogyResult:
     """3CosAdd top-1 accuracy, per section and for the sem / syn halves.
+
+    ``only_words`` (a set of words, optional) further restricts the items to those whose four words it holds:
+    two models with different vocabularies (one corpus and a larger one) are then scored on the same items.
+    The answer is still searched over the whole vocabulary of ``vectors``.
 
     Examples
     --------
@@ -50,7 +54,7 @@ def analogies(vectors: WordVectors, data=None, chunk: int = 512) -> AnalogyResul
     items = read_analogies(data)
     index = {word: i for i, word in enumerate(vectors.words)}
     unit = vectors.unit
-    covered = [(s, words) for s, words in items if all(w in index for w in words)]
+    covered = [(s, words) for s, words in items if all(w in index and (only_words is None or w in only_words) for w in words)]
     correct: dict[str, int] = {}
     examples = []
     for start in range(0, len(covered), chunk):
