@@ -290,7 +290,8 @@ class Study:
         for bucket in self.args.buckets:
             if str(bucket) in self.result["buckets"].get("quality", {}):
                 continue
-            path = self.model_path("nsmc", pretokenizer, scheme, bucket)
+            # Trained afresh at every count, 2M included: the recipe models may come from an earlier trainer.
+            path = self.model_path("nsmc-buckets", pretokenizer, scheme, bucket)
             model, seconds = self.train_or_load(path, files["nsmc"], pretokenizer, scheme, bucket)
             entry = self.evaluate(model, f"bucket {bucket:,}")
             entry["train_seconds"] = seconds
