@@ -23,7 +23,8 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   rows in the forward pass and adds the full step to each row: the word vector
   moves the same, but ours stays a sum, as the paper defines it.)
 * All predictions of a minibatch are computed from the matrices as they were at
-  its start and the updates are summed; an OUTPUT row hit more than
+  its start and the updates are summed (the trainer spreads a minibatch's centres
+  over its chunk, so that they are nearly independent); an OUTPUT row hit more than
   `MAX_SUMMED_UPDATES` times gets that many updates' worth (`capped_shares`).
   Input rows are summed uncapped: a word's step is already split over its rows,
   and uncapped input rows train stably even without subsampling (tested), while

@@ -215,6 +215,29 @@ def test_training_at_the_default_learning_rate_does_not_diverge(topic_corpus, re
     assert topic_precision(model) >= 0.8
 
 
+def test_a_minibatch_spreads_its_centres_over_many_documents(tmp_path, monkeypatch):
+    """A corpus of long lines, each its own little vocabulary (like a table or a hex dump in general prose):
+    a minibatch of consecutive centres would come from one or two lines, whose summed stale updates pile onto
+    the same rows; the trainer takes centres spread over the chunk instead."""
+    lines = []
+    for line in range(60):  # word 가X belongs to line X only
+        words = [chr(0xAC00 + line) + chr(0xB098 + j) for j in range(20)]
+        lines.append(" ".join(words[k % 20] for k in range(400)))
+    corpus = tmp_path / "long_lines.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batches = []
+
+    def recording_step(*args):
+        batches.append(args[4].clone())  # the centres' word ids
+        return skipgram_step(*args)
+
+    monkeypatch.setattr(trainer, "skipgram_step", recording_step)
+    model = kft.train(str(corpus), subwords="syllable", epoch=1, seed=0, **TINY)
+    line_of_word = np.array([ord(word[0]) - 0xAC00 for word in model.words])
+    lines_per_batch = [len(set(line_of_word[batch.numpy()])) for batch in batches]
+    assert len(batches) > 5 and min(lines_per_batch) >= 20, lines_per_batch
+
+
 def test_same_seed_single_thread_is_bit_identical(topic_corpus):
     options = dict(subwords="jamo", epoch=2, sample=0, **TINY)
     first = kft.train(str(topic_corpus), seed=7, **options)
