@@ -335,6 +335,45 @@ def _common(entry: dict) -> str:
     return f"{accuracy['sem']:.3f} / {accuracy['syn']:.3f} ({common['covered']['all']})"
 
 
+#: The measures every recipe can be ranked on. Analogies are left out: each vocabulary covers other items.
+RANKED = {
+    "typos": lambda r: r["oov_typos"]["hit@10"],
+    "conjugations": lambda r: r["oov_conjugations"]["hit@10"],
+    "probe": lambda r: r["nsmc_logistic"]["accuracy"],
+    "ws353": lambda r: r["ws353"]["spearman"],
+}
+
+
+def mean_ranks(report: dict) -> dict[str, float]:
+    """Each recipe's rank (1 = best) on every `RANKED` measure, averaged: how "best" is decided."""
+    totals = dict.fromkeys(report, 0.0)
+    for value in RANKED.values():
+        for rank, name in enumerate(sorted(report, key=lambda n: -value(report[n])), start=1):
+            totals[name] += rank / len(RANKED)
+    return totals
+
+
+def compact_table(report: dict) -> str:
+    """One row per recipe, the headline measures as columns (the full table has a column per recipe)."""
+    ranks = mean_ranks(report)
+    lines = [
+        "| recipe | typos hit@10 | conjugations hit@10 | NSMC probe | probe, reviews >50% OOV | WS353 (pairs) "
+        "| analogy sem / syn (covered) | same, on the NSMC model's items | train s | mean rank |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in report.items():
+        analogy, half = r["analogy"], r["nsmc_logistic"]["oov_by_share"].get(">50%", {})
+        half = "-" if half.get("accuracy") is None else f"{100 * half['accuracy']:.2f}% ({half['reviews']})"
+        lines.append(
+            f"| {name} | {r['oov_typos']['hit@10']:.3f} | {r['oov_conjugations']['hit@10']:.3f} "
+            f"| {100 * r['nsmc_logistic']['accuracy']:.2f}% | {half} "
+            f"| {r['ws353']['spearman']:.3f} ({r['ws353']['in_vocabulary']}) "
+            f"| {analogy['accuracy']['sem']:.3f} / {analogy['accuracy']['syn']:.3f} ({analogy['covered']['all']}) "
+            f"| {_common(r)} | {r['train_seconds']:.0f} | {ranks[name]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def report_markdown(result: dict) -> str:
     """The study's tables: one eval table per corpus, then the bucket study."""
     from kofasttext.evaluate.report import markdown_table
@@ -346,14 +385,8 @@ def report_markdown(result: dict) -> str:
     ]
     for corpus, report in result["recipes"].items():
         parts += [f"\n### Trained on {corpus}\n", markdown_table(report)]
-        parts.append(
-            "\n| recipe | train s | vocabulary | queries in vocabulary | analogy sem / syn on the NSMC model's items |"
-            "\n|---|---|---|---|---|"
-        )
-        parts += [
-            f"| {name} | {r['train_seconds']} | {r['vocabulary']:,} | {r['queries_in_vocabulary']} | {_common(r)} |"
-            for name, r in report.items()
-        ]
+        parts += ["", compact_table(report)]
+        parts += [f"\nqueries in a model's vocabulary: {sum(r['queries_in_vocabulary'] for r in report.values())} in all"]
     buckets = result.get("buckets", {})
     if "occupancy" in buckets:
         occupancy = buckets["occupancy"]
