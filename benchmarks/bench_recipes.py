@@ -280,13 +280,22 @@ class Study:
         self.save()
 
     def run_buckets(self, files: dict[str, str]) -> None:
+        import kofasttext as kft
 
         pretokenizer, scheme = self.args.bucket_recipe
         reference, _ = self.train_or_load(self.model_path("nsmc", pretokenizer, scheme), files["nsmc"], pretokenizer, scheme)
         self.result["buckets"]["recipe"] = f"{pretokenizer} / {scheme} on nsmc"
-        self.result["buckets"]["occupancy"] = ngram_occupancy(reference.words, scheme, self.args.buckets)
+        vocabularies = {"nsmc": reference.words}
+        larger = self.model_path("nsmc+general", pretokenizer, scheme)
+        if os.path.isfile(larger):
+            vocabularies["nsmc+general"] = kft.load(larger).words
+        self.result["buckets"]["occupancy"] = {
+            f"{corpus} vocabulary, {name}": ngram_occupancy(words, name, self.args.buckets)
+            for corpus, words in vocabularies.items()
+            for name in SCHEMES
+        }
         self.save()
-        del reference
+        del reference, vocabularies
         for bucket in self.args.buckets:
             if str(bucket) in self.result["buckets"].get("quality", {}):
                 continue
@@ -391,15 +400,23 @@ def report_markdown(result: dict) -> str:
     if "occupancy" in buckets:
         occupancy = buckets["occupancy"]
         parts += [
-            f"\n### Buckets ({buckets['recipe']}: {occupancy['ngram_types']:,} n-gram types)\n",
-            "| buckets | buckets used | types sharing a bucket |\n|---|---|---|",
+            "\n### Buckets: n-gram types of a vocabulary, buckets they fill, share of types that share a bucket\n",
+            "| vocabulary, scheme | n-gram types | "
+            + " | ".join(f"{int(b):,} buckets" for b in next(iter(occupancy.values()))["by_bucket"])
+            + " |",
+            "|---|---|" + "---|" * len(next(iter(occupancy.values()))["by_bucket"]),
         ]
-        parts += [
-            f"| {int(b):,} | {o['buckets_used']:,} | {100 * o['colliding_type_share']:.2f}% |"
-            for b, o in occupancy["by_bucket"].items()
-        ]
+        for label, entry in occupancy.items():
+            cells = [f"{o['buckets_used']:,} used, {100 * o['colliding_type_share']:.2f}%" for o in entry["by_bucket"].values()]
+            parts.append(f"| {label} | {entry['ngram_types']:,} | " + " | ".join(cells) + " |")
     if buckets.get("quality"):
-        parts += ["", markdown_table({f"{int(b):,} buckets": r for b, r in buckets["quality"].items()})]
+        by_count = {f"{int(b):,} buckets": r for b, r in buckets["quality"].items()}
+        parts += [
+            f"\nQuality of {buckets['recipe']} at each bucket count:\n",
+            markdown_table(by_count),
+            "",
+            compact_table(by_count),
+        ]
     return "\n".join(parts)
 
 
