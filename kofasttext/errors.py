@@ -14,7 +14,7 @@ class CorpusError(KofasttextError):
 
 
 class TrainingError(KofasttextError):
-    """Training that cannot produce a usable model (the loss became inf or nan)."""
+    """Training that cannot produce a usable model (the loss diverged: huge, inf or nan)."""
 
 
 class TrainingInterrupted(KofasttextError):

@@ -45,6 +45,10 @@ NEGATIVES_PER_CENTRE = 2
 #: computed from the same stale parameters. A small corpus gets smaller batches so
 #: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker.
 MAX_BATCH_CENTRES = 1024
+#: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
+#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
+#: and the model would be useless long before it overflowed to inf.
+DIVERGED_LOSS_PER_PAIR = 100.0
 MIN_BATCH_CENTRES = 16
 MIN_STEPS_PER_EPOCH = 256
 
@@ -495,8 +499,11 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
             lr,
             plan.neg,
         )
-        if not math.isfinite(loss):
-            raise TrainingError(f"training diverged in epoch {epoch + 1} (the loss became {loss}); try a lower --lr")
+        if not math.isfinite(loss) or loss > DIVERGED_LOSS_PER_PAIR * len(pair_centre):
+            raise TrainingError(
+                f"training diverged in epoch {epoch + 1} (the loss per pair became {loss / len(pair_centre):.3g}); "
+                "try a lower --lr"
+            )
         queue.loss[rank] += loss
         queue.pairs[rank] += len(pair_centre)
     queue.done[rank] += (high - low) - counted

@@ -215,6 +215,22 @@ def test_training_at_the_default_learning_rate_does_not_diverge(topic_corpus, re
     assert topic_precision(model) >= 0.8
 
 
+def test_a_diverging_run_stops_with_a_clear_error_before_the_loss_overflows(topic_corpus, monkeypatch):
+    # A run whose vectors blow up shows a huge but finite loss for a while (1e7 to 1e16 per pair were seen on
+    # real corpora before the minibatch fix); it must stop there, not save a useless model.
+    batches = []
+
+    def exploding_step(*args):
+        batches.append(1)
+        loss = skipgram_step(*args)
+        return loss if len(batches) < 3 else 1e6 * len(args[5])  # args[5] is pair_centre
+
+    monkeypatch.setattr(trainer, "skipgram_step", exploding_step)
+    with pytest.raises(kft.TrainingError, match=r"diverged in epoch 1 \(the loss per pair became 1e\+06\); try a lower --lr"):
+        kft.train(str(topic_corpus), subwords="syllable", epoch=5, sample=0, seed=0, **TINY)
+    assert len(batches) == 3
+
+
 def test_a_minibatch_spreads_its_centres_over_many_documents(tmp_path, monkeypatch):
     """A corpus of long lines, each its own little vocabulary (like a table or a hex dump in general prose):
     a minibatch of consecutive centres would come from one or two lines, whose summed stale updates pile onto
