@@ -250,22 +250,23 @@ class Study:
         gc.collect()
 
     def run_recipes(self, corpus: str, files: dict[str, str]) -> None:
+        from kofasttext.errors import TrainingError
+
         args = self.args
         for pretokenizer in args.pretokenizers:
             for scheme in args.schemes:
                 name = f"{pretokenizer} / {scheme}"
-                recorded = self.result["recipes"].get(corpus, {}).get(name)
-                if recorded is not None:
-                    if corpus != "nsmc" and "analogy_on_nsmc_items" not in recorded:  # recorded before it was measured
-                        model, _ = self.train_or_load(
-                            self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
-                        )
-                        recorded["analogy_on_nsmc_items"] = self.common_analogies(corpus, name, model)
-                        self.save()
+                if name in self.result["recipes"].get(corpus, {}):
                     continue
-                model, seconds = self.train_or_load(
-                    self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
-                )
+                try:
+                    model, seconds = self.train_or_load(
+                        self.model_path(corpus, pretokenizer, scheme), files[corpus], pretokenizer, scheme
+                    )
+                except TrainingError as error:  # recorded as such, and the study goes on
+                    print(f"{corpus}: {name}: {error}", file=sys.stderr, flush=True)
+                    self.result["recipes"].setdefault(corpus, {})[name] = {"diverged": str(error)}
+                    self.save()
+                    continue
                 if self.sets is not None:
                     self.record(corpus, name, model, seconds)
                 del model
@@ -323,6 +324,9 @@ def main(argv=None) -> None:
     # The NSMC models first (their vocabularies shape the query sets), then the sets, then their scores.
     study.run_recipes("nsmc", files)
     first = [study.model_path("nsmc", p, s) for p in args.pretokenizers for s in args.schemes]
+    first = [path for path in first if os.path.isfile(path)]  # a diverged recipe has no model
+    if not first:
+        raise SystemExit("bench_recipes: every NSMC recipe diverged (see above); try a lower --lr")
     study.draw_sets(first, files)
     if "nsmc" in args.corpora:
         study.run_recipes("nsmc", files)
@@ -392,10 +396,12 @@ def report_markdown(result: dict) -> str:
         f"settings: skip-gram, dim {settings['dim']}, epoch {settings['epoch']}, lr {settings['lr']}, "
         f"min_count {settings['min_count']}, window 5, neg 5, {settings['threads']} threads"
     ]
-    for corpus, report in result["recipes"].items():
+    for corpus, everything in result["recipes"].items():
+        report = {name: r for name, r in everything.items() if "diverged" not in r}
         parts += [f"\n### Trained on {corpus}\n", markdown_table(report)]
         parts += ["", compact_table(report)]
         parts += [f"\nqueries in a model's vocabulary: {sum(r['queries_in_vocabulary'] for r in report.values())} in all"]
+        parts += [f"\n{name}: {r['diverged']}" for name, r in everything.items() if "diverged" in r]
     buckets = result.get("buckets", {})
     if "occupancy" in buckets:
         occupancy = buckets["occupancy"]

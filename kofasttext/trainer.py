@@ -45,12 +45,13 @@ NEGATIVES_PER_CENTRE = 2
 #: computed from the same stale parameters. A small corpus gets smaller batches so
 #: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker.
 MAX_BATCH_CENTRES = 1024
+MIN_BATCH_CENTRES = 16
+MIN_STEPS_PER_EPOCH = 256
+
 #: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
 #: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
 #: and the model would be useless long before it overflowed to inf.
 DIVERGED_LOSS_PER_PAIR = 100.0
-MIN_BATCH_CENTRES = 16
-MIN_STEPS_PER_EPOCH = 256
 
 #: Work is handed out in chunks of the corpus: enough per worker to balance the
 #: load, none so short that a chunk's set-up dominates.
