@@ -176,6 +176,7 @@ class Study:
             "buckets": {},
         }
         self.sets = None
+        self.nsmc_words: dict[str, list[str]] = {}  # NSMC model path -> vocabulary, read once by draw_sets
         if os.path.isfile(args.json):  # a stopped study goes on where it was, if its settings were these
             with open(args.json, encoding="utf-8") as handle:
                 earlier = json.load(handle)
@@ -213,12 +214,11 @@ class Study:
     def common_analogies(self, corpus: str, name: str, model) -> dict:
         """Analogy accuracy of a larger-corpus model on the items the same recipe's NSMC model covers, so the two
         corpora are compared on the same items (the larger vocabulary covers more, and harder, ones)."""
-        import kofasttext as kft
         from kofasttext.evaluate import WordVectors
         from kofasttext.evaluate.analogy import analogies
 
         pretokenizer, scheme = name.split(" / ")
-        nsmc_words = set(kft.load(self.model_path("nsmc", pretokenizer, scheme)).words)
+        nsmc_words = set(self.nsmc_words[self.model_path("nsmc", pretokenizer, scheme)])
         result = analogies(WordVectors.from_model(model, name), self.args.data, only_words=nsmc_words)
         return {"accuracy": result.accuracy, "covered": result.covered, "total": result.total}
 
@@ -235,6 +235,7 @@ class Study:
         from kofasttext.evaluate.oov import oov_query_sets
 
         models = [kft.load(path) for path in paths]
+        self.nsmc_words = {path: model.words for path, model in zip(paths, models)}
         tokenizers = {m.pretokenizer.key: m.pretokenizer.split_many for m in models if m.pretokenizer.key != "whitespace"}
         excluded = [files["nsmc"], os.path.join(self.args.data, "general", "corpus.txt.gz")]
         if self.args.quick:
@@ -284,9 +285,11 @@ class Study:
         import kofasttext as kft
 
         pretokenizer, scheme = self.args.bucket_recipe
-        reference, _ = self.train_or_load(self.model_path("nsmc", pretokenizer, scheme), files["nsmc"], pretokenizer, scheme)
+        path = self.model_path("nsmc", pretokenizer, scheme)
+        if path not in self.nsmc_words:  # a bucket recipe outside --pretokenizers / --schemes
+            self.nsmc_words[path] = self.train_or_load(path, files["nsmc"], pretokenizer, scheme)[0].words
         self.result["buckets"]["recipe"] = f"{pretokenizer} / {scheme} on nsmc"
-        vocabularies = {"nsmc": reference.words}
+        vocabularies = {"nsmc": self.nsmc_words[path]}
         larger = self.model_path("nsmc+general", pretokenizer, scheme)
         if os.path.isfile(larger):
             vocabularies["nsmc+general"] = kft.load(larger).words
@@ -296,7 +299,7 @@ class Study:
             for name in SCHEMES
         }
         self.save()
-        del reference, vocabularies
+        del vocabularies
         for bucket in self.args.buckets:
             if str(bucket) in self.result["buckets"].get("quality", {}):
                 continue
