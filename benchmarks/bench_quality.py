@@ -150,8 +150,11 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_quality_") as scratch:
         folder = args.models_dir or scratch
         os.makedirs(folder, exist_ok=True)
-        print("preparing the corpus (not timed) ...", file=sys.stderr, flush=True)
-        corpus = bench_train.prepare_corpus(corpus_path, scratch, QUICK_LINES if args.quick else None)
+        if args.fasttext or args.quick:  # fastText reads pre-split words; --quick trains on the first lines
+            print("preparing the corpus (not timed) ...", file=sys.stderr, flush=True)
+            corpus = bench_train.prepare_corpus(corpus_path, scratch, QUICK_LINES if args.quick else None)
+        else:  # kofasttext reads the corpus itself
+            corpus = {"raw_path": corpus_path}
         named, seconds, models = train_models(args, corpus, folder)
         report = evaluate_all(named, args.data, exclude_corpora=[corpus["raw_path"]])
         table = markdown_table(report)
@@ -175,9 +178,8 @@ def main(argv=None) -> None:
         pre, rnd = classifier["pretrained"], classifier["random"]
         print(f"\nTextClassifier (CNN, {args.classifier_scheme} rows), NSMC test ({classifier['test_reviews']:,} reviews):")
         print(f"pretrained rows {100 * pre['test_accuracy']:.2f}% ({pre['fit_seconds']:.0f} s to fit), ", end="")
-        print(
-            f"random rows {100 * rnd['test_accuracy']:.2f}% ({rnd['fit_seconds']:.0f} s), gain {100 * classifier['gain']:+.2f} points"
-        )
+        print(f"random rows {100 * rnd['test_accuracy']:.2f}% ({rnd['fit_seconds']:.0f} s), ", end="")
+        print(f"gain {100 * classifier['gain']:+.2f} points")
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", "benchmarks/bench_quality.py", *(argv if argv is not None else sys.argv[1:])]),

@@ -403,7 +403,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     parser.add_argument("--epoch", type=int, default=None, help="default 5 (1 with --quick)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)")
+    parser.add_argument(
+        "--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help=f"smoke test: the first {QUICK_LINES:,} lines, 1 epoch")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one job, as JSON
     args = parser.parse_args(argv)
@@ -508,7 +510,12 @@ def main(argv=None) -> None:
             {
                 "title": title,
                 "quick": args.quick,
-                "settings": {**SETTINGS, "epoch": args.epoch, "threads": args.threads, "schemes": {s: SCHEMES[s] for s in schemes}},
+                "settings": {
+                    **SETTINGS,
+                    "epoch": args.epoch,
+                    "threads": args.threads,
+                    "schemes": {s: SCHEMES[s] for s in schemes},
+                },
                 "corpus": {"path": corpus_path, "lines": corpus["lines"], "tokens": corpus["tokens"], **word_lists},
                 "results": results,
                 "notes": notes,

@@ -97,7 +97,10 @@ def main() -> None:
     negatives = NEG * NEGATIVES_PER_CENTRE
     print(f"sequential copy with {args.threads} threads: {sequential / 1e9:.1f} GB/s; random {4 * DIM}-byte rows: "
           f"{bandwidth / 1e9:.1f} GB/s (the bound below uses the random-row rate)\n")
-    print("| scheme | n input rows | m contexts | K negatives | kept share | bytes/centre | bound (corpus words/s) | measured | share of bound |")
+    print(
+        "| scheme | n input rows | m contexts | K negatives | kept share | bytes/centre "
+        "| bound (corpus words/s) | measured | share of bound |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, (minn, maxn) in SCHEMES.items():
         n, m, kept = per_centre(corpus, SubwordScheme.create(name, minn, maxn))

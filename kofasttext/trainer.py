@@ -307,6 +307,14 @@ class _WorkQueue:
         self.pairs = np.zeros(workers)
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
+        self._running = workers
+        self.finished = threading.Event()  # set when the last worker has returned
+
+    def worker_finished(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if self._running == 0:
+                self.finished.set()
 
     def size(self, chunk: int) -> int:
         index = chunk % self.nchunks
@@ -390,18 +398,18 @@ class _Run:
         started = last_checkpoint = time.monotonic()
         for thread in threads:
             thread.start()
+        # The main thread waits on the queue's own event, never in Thread.join: a join that Ctrl-C cuts short can
+        # leave CPython believing a worker has ended while it still runs, and the process then aborts at exit
+        # ("terminate called without an active exception") instead of saving the checkpoint and exiting 130.
         try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(timeout=0.25)
-                    self._show(time.monotonic() - started)
-                    if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
-                        self.save_checkpoint(checkpoint)
-                        last_checkpoint = time.monotonic()
+            while not queue.finished.wait(timeout=0.25):
+                self._show(time.monotonic() - started)
+                if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
+                    self.save_checkpoint(checkpoint)
+                    last_checkpoint = time.monotonic()
         except KeyboardInterrupt:
             queue.stop.set()
-            for thread in threads:
-                thread.join()
+            queue.finished.wait()
             if not checkpoint:
                 raise
             self.save_checkpoint(checkpoint)
@@ -447,6 +455,8 @@ def _work(rank: int, plan: _Plan, queue: _WorkQueue) -> None:
     except BaseException as error:  # surfaced by the main thread
         queue.errors.append(error)
         queue.stop.set()
+    finally:
+        queue.worker_finished()
 
 
 def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue: _WorkQueue) -> bool:

@@ -58,7 +58,9 @@ def test_kill_nine_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert output.exists() and not checkpoint.exists()  # the checkpoint is gone once the model is saved
 
-    uninterrupted = train(str(corpus), subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, epoch=150, progress=False)
+    uninterrupted = train(
+        str(corpus), subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, epoch=150, progress=False
+    )
     final = kft.load(str(output))
     assert "checkpoint" not in final.config
     assert topic_precision(final) >= 0.8
@@ -89,7 +91,8 @@ def test_resume_needs_a_checkpoint(tmp_path, topic_corpus):
         text=True,
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"kofasttext: error: no checkpoint to resume: {tmp_path / 'm.kft.checkpoint'} does not exist"]
+    missing = tmp_path / "m.kft.checkpoint"
+    assert result.stderr.strip().splitlines() == [f"kofasttext: error: no checkpoint to resume: {missing} does not exist"]
 
 
 def test_a_finished_model_is_not_a_checkpoint(tmp_path, topic_corpus):
