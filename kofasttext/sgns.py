@@ -24,11 +24,15 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   moves the same, but ours stays a sum, as the paper defines it.)
 * All predictions of a minibatch are computed from the matrices as they were at
   its start and the updates are summed (the trainer spreads a minibatch's centres
-  over its chunk, so that they are nearly independent); an OUTPUT row hit more than
-  `MAX_SUMMED_UPDATES` times gets that many updates' worth (`capped_shares`).
-  Input rows are summed uncapped: a word's step is already split over its rows,
-  and uncapped input rows train stably even without subsampling (tested), while
-  counting their duplicates would cost a quarter of the time.
+  over its chunk, so that they are nearly independent); an output row, and an
+  input WORD, hit more than `MAX_SUMMED_UPDATES` times gets that many updates'
+  worth (`capped_shares`). Each distinct input word of a minibatch is composed and
+  updated once (`distinct_words`), so the cap on words costs nothing; n-gram rows
+  shared by different words are not counted (a word's step is already split
+  over its rows). Without the cap on input words, a globally rare word repeated
+  all through one long document (sentencepiece pieces of a table or a hex dump in
+  general prose: never subsampled, dozens of times per minibatch) made training
+  diverge.
 """
 
 from __future__ import annotations
@@ -52,6 +56,25 @@ def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
     shift = torch.repeat_interleave(starts - bag_starts, lengths)
     flat_index = torch.arange(shift.numel(), dtype=torch.int64, device=words.device) + shift
     return rows.index_select(0, flat_index), bag_starts, lengths
+
+
+def distinct_words(words: torch.Tensor, subword_offsets: torch.Tensor, subword_rows: torch.Tensor):
+    """The distinct ``words`` of a minibatch, each with its rows gathered once.
+
+    Returns ``(inverse, counts, flat_rows, bag_starts, bag_lengths)``: ``words[i]`` is distinct word
+    ``inverse[i]``, which occurs ``counts[inverse[i]]`` times; the rest is `gather_bags` of the distinct words.
+    """
+    unique, inverse, counts = torch.unique(words, return_inverse=True, return_counts=True)
+    return inverse, counts, *gather_bags(unique, subword_offsets, subword_rows)
+
+
+def _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, grad, cap: int | None = None) -> None:
+    """Move each distinct word by the sum of its occurrences' ``grad`` (capped at ``cap`` occurrences' worth),
+    split evenly over its rows."""
+    cap = cap or MAX_SUMMED_UPDATES
+    word_grad = torch.zeros(len(counts), grad.shape[1], dtype=grad.dtype, device=grad.device).index_add_(0, inverse, grad)
+    word_grad *= (cap / counts.clamp(min=cap).to(grad.dtype) / bag_lengths).unsqueeze(1)
+    input_matrix.index_add_(0, flat_rows, word_grad.repeat_interleave(bag_lengths, dim=0))
 
 
 def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) -> list[torch.Tensor]:
@@ -121,12 +144,11 @@ def skipgram_step(
         Negatives per prediction that ``negatives`` stand for: each is weighted by
         ``pairs * neg / K`` (default ``neg = K``).
     """
-    flat_rows, bag_starts, bag_lengths = gather_bags(centres, subword_offsets, subword_rows)
-    hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [B, d]
+    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(centres, subword_offsets, subword_rows)
+    hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [B, d]
     negative_weight = torch.bincount(pair_centre, minlength=len(centres)) * ((neg or negatives.shape[1]) / negatives.shape[1])
     loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, lr)
-    row_grad = (hidden_grad / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
-    input_matrix.index_add_(0, flat_rows, row_grad)
+    _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad)
     return loss
 
 
@@ -139,8 +161,8 @@ def cbow_step(
     word vector then moves by the full input gradient (word2vec's CBOW), split
     evenly over its rows.
     """
-    flat_rows, bag_starts, bag_lengths = gather_bags(pair_context, subword_offsets, subword_rows)
-    context_vectors = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum")  # [P, d]
+    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(pair_context, subword_offsets, subword_rows)
+    context_vectors = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [P, d]
     contexts_per_centre = torch.bincount(pair_centre, minlength=len(centres))
     has_context = contexts_per_centre > 0
     hidden = torch.zeros(len(centres), input_matrix.shape[1], dtype=input_matrix.dtype, device=input_matrix.device)
@@ -152,6 +174,5 @@ def cbow_step(
     loss, hidden_grad = _update_output(
         output_matrix, hidden, centres[has_context], index[has_context], negatives, negative_weight, lr
     )
-    row_grad = (hidden_grad[pair_centre] / bag_lengths.unsqueeze(1)).repeat_interleave(bag_lengths, dim=0)
-    input_matrix.index_add_(0, flat_rows, row_grad)
+    _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre))
     return loss

@@ -12,7 +12,7 @@ from conftest import FOOD, WEATHER
 import kofasttext as kft
 from kofasttext import UsageError, trainer
 from kofasttext.corpus import encode_corpus
-from kofasttext.sgns import capped_shares, cbow_step, skipgram_step
+from kofasttext.sgns import MAX_SUMMED_UPDATES, capped_shares, cbow_step, skipgram_step
 from kofasttext.subwords import SubwordScheme, subword_table
 
 #: Small but real: every test run trains in well under a second.
@@ -147,6 +147,28 @@ def test_frequent_row_updates_are_capped():
     assert target_share[:30].tolist() == [0.25] * 30 and negative_share[:2].tolist() == [0.25] * 2
     assert target_share[30:].tolist() == [1.0] * 3  # under the cap: exact
     assert negative_share[2].item() == 1.0
+
+
+@pytest.mark.parametrize("step", [skipgram_step, cbow_step])
+def test_an_input_word_repeated_in_a_minibatch_moves_by_at_most_the_cap(step):
+    """k identical predictions from word 0 (the centre in skip-gram, the context in CBOW) move its rows by
+    min(k, MAX_SUMMED_UPDATES) times the step of one: a word repeated all through one long document must not
+    take dozens of stale steps at once."""
+
+    def input_step(k: int) -> torch.Tensor:
+        input_matrix, output_matrix, offsets, rows, _ = _toy_matrices()
+        before = input_matrix.clone()
+        inputs, outputs = torch.zeros(k, dtype=torch.int64), torch.ones(k, dtype=torch.int64)
+        centres, contexts = (inputs, outputs) if step is skipgram_step else (outputs, inputs)
+        step(input_matrix, output_matrix, offsets, rows, centres, torch.arange(k), contexts, torch.full((k, 2), 2), 0.1)
+        return input_matrix - before
+
+    one = input_step(1)
+    assert one[[0, 3, 4]].abs().min() > 0
+    assert torch.allclose(input_step(4), 4 * one, atol=1e-6)
+    cap = MAX_SUMMED_UPDATES
+    assert torch.allclose(input_step(cap), cap * one, atol=1e-6)
+    assert torch.allclose(input_step(4 * cap), cap * one, atol=1e-6)
 
 
 def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
