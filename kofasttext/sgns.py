@@ -29,10 +29,11 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   worth (`capped_shares`). Each distinct input word of a minibatch is composed and
   updated once (`distinct_words`), so the cap on words costs nothing; n-gram rows
   shared by different words are not counted (a word's step is already split
-  over its rows). Without the cap on input words, a globally rare word repeated
-  all through one long document (sentencepiece pieces of a table or a hex dump in
-  general prose: never subsampled, dozens of times per minibatch) made training
-  diverge.
+  over its rows). Without the cap on input words, sentencepiece pieces as words
+  diverged on NSMC + general prose (loss per pair 176 in epoch 1, against 2.06 at
+  the end with it): even after subsampling, "%" from long runs of URL-encoded
+  text was the centre of up to 114 of a minibatch's 1,024 predictions, and in 10%
+  of minibatches some word was a centre more than 8 times.
 """
 
 from __future__ import annotations
