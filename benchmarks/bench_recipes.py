@@ -180,8 +180,8 @@ class Study:
         if os.path.isfile(args.json):  # a stopped study goes on where it was, if its settings were these
             with open(args.json, encoding="utf-8") as handle:
                 earlier = json.load(handle)
-            if earlier.get("settings") == self.result["settings"]:
-                self.result["recipes"], self.result["buckets"] = earlier["recipes"], earlier["buckets"]
+            if earlier.get("settings") == self.result["settings"]:  # keeps what else it holds, e.g. runs kept aside
+                self.result = {**earlier, **self.result, "recipes": earlier["recipes"], "buckets": earlier["buckets"]}
 
     def model_path(self, corpus: str, pretokenizer: str, scheme: str, bucket: int = 2_000_000) -> str:
         name = f"{corpus}__{pretokenizer}__{scheme}__{bucket}".replace(":", "-").replace(",", "-").replace("+", "-")
