@@ -26,10 +26,10 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   its start and the updates are summed (the trainer spreads a minibatch's centres
   over its chunk, so that they are nearly independent); an output row, and an
   input WORD, hit more than `MAX_SUMMED_UPDATES` times gets that many updates'
-  worth (`capped_shares`). Each distinct input word of a minibatch is composed and
-  updated once (`distinct_words`), so the cap on words costs nothing; n-gram rows
-  shared by different words are not counted (a word's step is already split
-  over its rows). Without the cap on input words, sentencepiece pieces as words
+  worth (`capped_shares`, `_update_input`). Each distinct input word of a
+  minibatch is composed and updated once (`distinct_words`), so the cap on words
+  costs nothing; n-gram rows shared by different words are not counted (a word's
+  step is already split over its rows). Without the cap on input words, sentencepiece pieces as words
   diverged on NSMC + general prose (loss per pair 176 in epoch 1, against 2.06 at
   the end with it): even after subsampling, "%" from long runs of URL-encoded
   text was the centre of up to 114 of a minibatch's 1,024 predictions, and in 10%
