@@ -56,9 +56,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     import kofasttext as kft
     from kofasttext.corpus import cache_dir
-    from kofasttext.evaluate import WordVectors, analogies, logistic_probe, word_similarity
-    from kofasttext.evaluate.oov import score_queries
-    from kofasttext.evaluate.report import shared_query_sets
+    from kofasttext.evaluate import WordVectors, analogies
+    from kofasttext.evaluate.report import evaluate_model, shared_query_sets
 
     corpus = os.path.join(args.data, "nsmc", "corpus.txt.gz")
     if not os.path.isfile(corpus):
@@ -83,17 +82,17 @@ def main(argv=None) -> None:
         measured = {"settings": settings, "reference": {"name": args.settings[0][0], "settings": args.settings[0][1]}}
         if {key: rows.get(name, {}).get(key) for key in measured} == measured:
             continue  # measured by an earlier run of the sweep, against the same reference
-        analogy = analogies(vectors, args.data)
+        report = evaluate_model(vectors, sets, args.data)
         rows[name] = {
             **measured,
             "train_seconds": model.config["train_seconds"],
-            "typos_hit@10": score_queries(vectors, sets["typos"]).hit_at_10,
-            "conjugations_hit@10": score_queries(vectors, sets["conjugations"]).hit_at_10,
-            "probe": logistic_probe(vectors, args.data).accuracy,
-            "ws353": word_similarity(vectors, args.data).spearman,
-            "analogy_sem": analogy.accuracy["sem"],
-            "analogy_syn": analogy.accuracy["syn"],
-            "analogy_syn_covered": analogy.covered["syn"],
+            "typos_hit@10": report["oov_typos"]["hit@10"],
+            "conjugations_hit@10": report["oov_conjugations"]["hit@10"],
+            "probe": report["nsmc_logistic"]["accuracy"],
+            "ws353": report["ws353"]["spearman"],
+            "analogy_sem": report["analogy"]["accuracy"]["sem"],
+            "analogy_syn": report["analogy"]["accuracy"]["syn"],
+            "analogy_syn_covered": report["analogy"]["covered"]["syn"],
             "analogy_syn_on_reference_items": analogies(vectors, args.data, only_words=set(reference.words)).accuracy["syn"],
         }
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
