@@ -1,5 +1,9 @@
 """kofasttext: Korean subword word vectors that work for words never seen in training.
 
+The package follows the pipeline (README "Layout"): text (`hangul`, `pretokenizers`, `subwords`, `vocab`) ->
+`corpus` -> `training` (and `baselines`) -> `Model` -> `evaluate` / `classify` / `interop` -> `cli`. This
+module re-exports what a user needs; everything else is importable from its own room.
+
 Examples
 --------
 >>> import kofasttext as kft
@@ -8,23 +12,21 @@ Examples
 >>> model.save("nsmc.kft"); model = kft.load("nsmc.kft")  # doctest: +SKIP
 """
 
+from .baselines.ppmi import PPMIModel, train_ppmi
 from .errors import CorpusError, KofasttextError, ModelFileError, TrainingError, TrainingInterrupted, UsageError
-from .model import Model, load
+from .loader import load
+from .model import Model
 
 
 def __getattr__(name):
-    # `train`, `train_ppmi` and `TextClassifier` need torch, a few hundred MB: import it on first use, so that
-    # reading text, models or jamo (kofasttext.hangul, kofasttext.load) stays light.
+    # `train` and `TextClassifier` need torch, a few hundred MB (train_ppmi imports it only for its SVD): import
+    # them on first use, so that reading text, models or jamo (kofasttext.hangul, kofasttext.load) stays light.
     if name == "train":
-        from .trainer import train
+        from .training import train
 
         return train
-    if name in ("train_ppmi", "PPMIModel"):
-        from . import ppmi
-
-        return getattr(ppmi, name)
     if name == "TextClassifier":
-        from .classifier import TextClassifier
+        from .classify import TextClassifier
 
         return TextClassifier
     raise AttributeError(f"module 'kofasttext' has no attribute {name!r}")

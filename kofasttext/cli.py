@@ -1,20 +1,38 @@
-"""The ``kofasttext`` command line. Every failure a user can cause ends with one
-line on stderr and a non-zero exit code, never a traceback."""
+"""The ``kofasttext`` command line: one ``_add_<command>_parser`` and one ``_<command>`` function per command.
+
+Every failure a user can cause ends with one line on stderr and a non-zero exit code, never a traceback;
+``kofasttext COMMAND --help`` shows every option with its default.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
-from .corpus import iter_lines
 from .errors import KofasttextError, TrainingInterrupted, UsageError
+from .pretokenizers import NAMES as PRETOKENIZERS
 from .subwords import SCHEMES
+from .training.options import MODELS
+from .validate import positive_int
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + message
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Appends ``(default: X)`` to every option whose default is a value; an option whose default is "not
+    given" (None, or off for a flag) says in its own help what happens then."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if "%(default)" in text or unset or not action.option_strings:
+            return text
+        return text + (" " if text else "") + "(default: %(default)s)"
 
 
 def _lengths(text: str):
@@ -23,77 +41,102 @@ def _lengths(text: str):
         parts = [int(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or two like 2,3; got {text!r}") from None
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        return tuple(parts)
+    if len(parts) in (1, 2):
+        return parts[0] if len(parts) == 1 else tuple(parts)
     raise argparse.ArgumentTypeError(f"expected a number or two like 2,3; got {text!r}")
 
 
 def _positive_int(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+        return positive_int(text, "the value", from_text=True)
+    except UsageError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kofasttext", description="Korean subword word vectors.")
+    parser = _Parser(prog="kofasttext", description="Korean subword word vectors.", formatter_class=_HelpWithDefaults)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (
+        _add_train_parser,
+        _add_neighbors_parser,
+        _add_analogy_parser,
+        _add_vector_parser,
+        _add_eval_parser,
+        _add_classify_parser,
+        _add_corpus_parser,
+        _add_demo_parser,
+    ):
+        add(commands)
+    return parser
 
-    train = commands.add_parser("train", help="train vectors on a corpus")
+
+def _command(commands, name: str, help: str) -> argparse.ArgumentParser:
+    return commands.add_parser(name, help=help, description=help, formatter_class=_HelpWithDefaults)
+
+
+def _add_train_parser(commands) -> None:
+    train = _command(commands, "train", "train vectors on a corpus")
     train.add_argument("corpus", help=".txt, .txt.gz, or .tsv (with --column)")
     train.add_argument("-o", "--output", required=True, help="model file to write")
-    train.add_argument("--subwords", default="jamo", choices=SCHEMES)
-    train.add_argument("--minn", type=_lengths, help="shortest n-gram (hybrid: syllable,jamo e.g. 2,3)")
-    train.add_argument("--maxn", type=_lengths, help="longest n-gram (hybrid: syllable,jamo e.g. 4,6)")
-    train.add_argument("--dim", type=_positive_int, default=100)
-    train.add_argument("--epoch", type=_positive_int, default=5)
-    train.add_argument("--window", type=_positive_int, default=5)
-    train.add_argument("--neg", type=_positive_int, default=5)
-    train.add_argument("--min-count", type=_positive_int, default=5)
-    train.add_argument("--bucket", type=_positive_int, default=2_000_000)
-    train.add_argument("--lr", type=float, default=0.05)
-    train.add_argument("--sample", type=float, default=1e-4)
-    train.add_argument("--threads", type=_positive_int, default=None)
-    train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--model", default="skipgram", choices=("skipgram", "cbow"))
+    train.add_argument("--subwords", default="jamo", choices=SCHEMES, help="what a word's n-grams are made of")
+    train.add_argument("--minn", type=_lengths, help="shortest n-gram (default: syllable 2, jamo 3; hybrid: both, as 2,3)")
+    train.add_argument("--maxn", type=_lengths, help="longest n-gram (default: syllable 4, jamo 6; hybrid: both, as 4,6)")
+    train.add_argument("--dim", type=_positive_int, default=100, help="vector length")
+    train.add_argument("--epoch", type=_positive_int, default=5, help="passes over the corpus")
+    train.add_argument("--window", type=_positive_int, default=5, help="most context words on each side")
+    train.add_argument("--neg", type=_positive_int, default=5, help="negatives per prediction")
+    train.add_argument("--min-count", type=_positive_int, default=5, help="rarer words are dropped")
+    train.add_argument("--bucket", type=_positive_int, default=2_000_000, help="hash buckets for n-grams")
+    train.add_argument("--lr", type=float, default=0.05, help="learning rate at the start (falls linearly to 0)")
+    train.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold (0: keep every token)")
+    train.add_argument("--threads", type=_positive_int, help="worker threads (default: the cores this process may use)")
+    train.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="where the matrices live")
+    train.add_argument("--seed", type=int, default=0, help="seeds initialisation, subsampling, windows and negatives")
+    train.add_argument("--model", default="skipgram", choices=MODELS, help="skip-gram or CBOW")
     train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
     train.add_argument(
         "--pretokenizer",
         default="whitespace",
         metavar="SPEC",
-        help="what a word is: whitespace (default); kiwi[:join][,tags][,context]; sentencepiece[:bpe][,subwords][,vocab=N]",
+        help=f"what a word is, one of {', '.join(PRETOKENIZERS)} with options: "
+        "kiwi[:join][,tags][,context]; sentencepiece[:bpe][,subwords][,vocab=N]",
     )
     train.add_argument(
-        "--checkpoint-every", type=float, metavar="MINUTES", help="save OUTPUT.checkpoint this often (always on Ctrl-C)"
+        "--checkpoint-every",
+        type=float,
+        metavar="MINUTES",
+        help="save OUTPUT.checkpoint this often (default: only on Ctrl-C)",
     )
     train.add_argument("--resume", action="store_true", help="continue the run saved in OUTPUT.checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress output")
 
-    neighbors = commands.add_parser("neighbors", help="nearest in-vocabulary words of any word")
+
+def _add_neighbors_parser(commands) -> None:
+    neighbors = _command(commands, "neighbors", "nearest in-vocabulary words of any word")
     neighbors.add_argument("model")
     neighbors.add_argument("word")
-    neighbors.add_argument("-k", type=_positive_int, default=10)
+    neighbors.add_argument("-k", type=_positive_int, default=10, help="neighbours to show")
 
-    analogy = commands.add_parser("analogy", help="A : B = C : ?  (B - A + C)")
+
+def _add_analogy_parser(commands) -> None:
+    analogy = _command(commands, "analogy", "A : B = C : ?  (B - A + C)")
     analogy.add_argument("model")
     analogy.add_argument("a")
     analogy.add_argument("b")
     analogy.add_argument("c")
-    analogy.add_argument("-k", type=_positive_int, default=1)
+    analogy.add_argument("-k", type=_positive_int, default=1, help="answers to show")
 
-    vector = commands.add_parser("vector", help="print word vectors (fastText .vec lines)")
+
+def _add_vector_parser(commands) -> None:
+    vector = _command(commands, "vector", "print word vectors (fastText .vec lines)")
     vector.add_argument("model")
     vector.add_argument("words", nargs="+")
 
-    evaluate = commands.add_parser("eval", help="OOV robustness, NSMC probe, WS353 and analogies of one or more models")
+
+def _add_eval_parser(commands) -> None:
+    evaluate = _command(commands, "eval", "OOV robustness, NSMC probe, WS353 and analogies of one or more models")
     evaluate.add_argument("models", nargs="+", metavar="MODEL")
-    evaluate.add_argument("--data", help="data folder (default: $KOFASTTEXT_DATA or ../shared/data)")
+    evaluate.add_argument("--data", help="data folder (default: $KOFASTTEXT_DATA, else ../shared/data)")
     evaluate.add_argument("--json", help="also write the report as JSON here")
     evaluate.add_argument("--plots", metavar="DIR", help="also write PNG plots here (measures, neighbourhoods)")
     evaluate.add_argument(
@@ -103,33 +146,40 @@ def _build_parser() -> argparse.ArgumentParser:
         help="OOV queries avoid every word of this training corpus (repeatable; default: DATA/nsmc/corpus.txt.gz)",
     )
 
-    classify = commands.add_parser("classify", help="train or run a review classifier on a model's subwords")
+
+def _add_classify_parser(commands) -> None:
+    classify = _command(commands, "classify", "train or run a review classifier on a model's subwords")
     classify_commands = classify.add_subparsers(dest="classify_command", required=True, parser_class=_Parser)
-    fit = classify_commands.add_parser("train", help="train a classifier on a labelled .tsv file")
-    fit.add_argument("--model", required=True, help="kofasttext model whose subword rows start the classifier")
+    fit = _command(classify_commands, "train", "train a classifier on a labelled .tsv file")
+    fit.add_argument("--vectors", required=True, metavar="MODEL", help="kofasttext model whose subword rows start the classifier")
+    fit.add_argument("--model", dest="old_model_option", help=argparse.SUPPRESS)  # renamed: a one-line hint
     fit.add_argument("--train", required=True, help=".tsv with a header, a text column and a label column")
     fit.add_argument("-o", "--output", required=True, help="classifier file to write")
     fit.add_argument("--test", help="also report accuracy on this .tsv")
-    fit.add_argument("--text-column", default="document")
-    fit.add_argument("--label-column", default="label")
-    fit.add_argument("--epochs", type=_positive_int, default=None, help="passes over the training file")
+    fit.add_argument("--text-column", default="document", help="column of the texts")
+    fit.add_argument("--label-column", default="label", help="column of the labels")
+    fit.add_argument("--epochs", type=_positive_int, help="passes over the training file (default: 3)")
     fit.add_argument("--random-init", action="store_true", help="start from random rows (baseline), not the model's")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--seed", type=int, default=0, help="seeds initialisation, dropout and the held-out split")
     fit.add_argument("--quiet", action="store_true", help="no progress output")
-    predict = classify_commands.add_parser("predict", help="label texts: label, probability and text per line")
+    predict = _command(classify_commands, "predict", "label texts: label, probability and text per line")
     predict.add_argument("classifier")
     predict.add_argument("texts", nargs="*", metavar="TEXT")
     predict.add_argument("--input", help="a text file with one text per line, or a .tsv (with --text-column)")
     predict.add_argument("--text-column", help="text column of a .tsv --input")
 
-    corpus = commands.add_parser("corpus", help="download NSMC, or prepare one corpus from text files")
+
+def _add_corpus_parser(commands) -> None:
+    corpus = _command(commands, "corpus", "download NSMC, or prepare one corpus from text files")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, parser_class=_Parser)
-    nsmc = corpus_commands.add_parser("nsmc", help="fetch the published NSMC split into DIR/nsmc/ (train, test, corpus)")
+    nsmc = _command(corpus_commands, "nsmc", "fetch the published NSMC split into DIR/nsmc/ (train, test, corpus)")
     nsmc.add_argument("--download", required=True, metavar="DIR", help="data folder; files go to DIR/nsmc/")
-    nsmc.add_argument("--url", metavar="BASE", help="folder URL of ratings_train.txt and ratings_test.txt (a mirror)")
+    nsmc.add_argument(
+        "--url", metavar="BASE", help="folder URL of ratings_train.txt and ratings_test.txt (default: e9t/nsmc on GitHub)"
+    )
     nsmc.add_argument("--force", action="store_true", help="replace existing DIR/nsmc files")
     nsmc.add_argument("--quiet", action="store_true", help="no progress output")
-    prepare = corpus_commands.add_parser("prepare", help="normalise .txt/.gz/.jsonl files into one corpus")
+    prepare = _command(corpus_commands, "prepare", "normalise .txt/.gz/.jsonl files into one corpus")
     prepare.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders (searched recursively)")
     prepare.add_argument("-o", "--output", required=True, help="corpus to write (.txt, or .txt.gz to compress)")
     prepare.add_argument("--jsonl-field", default="text", help="text field of .jsonl records")
@@ -137,13 +187,14 @@ def _build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--keep-duplicates", action="store_true", help="keep exact repeats of a line")
     prepare.add_argument("--quiet", action="store_true", help="no progress output")
 
-    demo = commands.add_parser("demo", help="train on the bundled corpus and show unseen words' neighbours")
+
+def _add_demo_parser(commands) -> None:
+    demo = _command(commands, "demo", "train on the bundled corpus and show unseen words' neighbours")
     demo.add_argument("-o", "--output", help="also save the demo model here")
-    return parser
 
 
 def _check_output_path(path: str) -> None:
-    """Fail before a long training run, not after it."""
+    """Fail before a long run, not after it."""
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"output {path} is a directory; give a file name")
@@ -154,7 +205,7 @@ def _check_output_path(path: str) -> None:
 
 
 def _train(args) -> None:
-    from .trainer import train
+    from .training import train
 
     _check_output_path(args.output)
     checkpoint = args.output + ".checkpoint"
@@ -191,47 +242,42 @@ def _train(args) -> None:
         print(f"saved {args.output}: {len(model.words):,} words, dim {model.dim}", file=sys.stderr)
 
 
-def _print_neighbours(model, word: str, pairs) -> None:
+def _neighbors(args) -> None:
+    from .loader import load
+
+    model = load(args.model)
+    pairs = model.most_similar(args.word, topn=args.k)
     has_subwords = model.config.get("subwords", "none") != "none"
-    if word not in model and has_subwords:
-        print(f"({word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
+    if args.word not in model and has_subwords:
+        print(f"({args.word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
     if not pairs:
         why = "none of its subwords is known to this model" if has_subwords else "it is not in this model's vocabulary"
-        print(f"(no vector for {word}: {why})", file=sys.stderr)
+        print(f"(no vector for {args.word}: {why})", file=sys.stderr)
     for neighbour, score in pairs:
         print(f"{neighbour}\t{score:.4f}")
 
 
-def _neighbors(args) -> None:
-    from .model import load
-
-    model = load(args.model)
-    _print_neighbours(model, args.word, model.most_similar(args.word, topn=args.k))
-
-
 def _analogy(args) -> None:
-    from .model import load
+    from .loader import load
 
-    model = load(args.model)
-    for word, score in model.analogy(args.a, args.b, args.c, topn=args.k):
+    for word, score in load(args.model).analogy(args.a, args.b, args.c, topn=args.k):
         print(f"{word}\t{score:.4f}")
 
 
 def _vector(args) -> None:
-    from .model import load
+    from .interop.vec import vec_lines
+    from .loader import load
 
-    model = load(args.model)
-    for word in args.words:
-        values = " ".join(f"{v:.5g}" for v in model.get_word_vector(word))
-        print(f"{word} {values}")
+    for line in vec_lines(load(args.model), args.words):
+        print(line)
 
 
 def _eval(args) -> None:
-    import json
-
-    from .evaluate import WordVectors, data_dir
+    from .environment import data_dir
+    from .evaluate import WordVectors
     from .evaluate.report import evaluate_all, markdown_table
-    from .model import load
+    from .files import atomic_write
+    from .loader import load
 
     data = data_dir(args.data)  # fail before loading models
     if args.json:
@@ -247,13 +293,11 @@ def _eval(args) -> None:
         while name in named:
             name += "'"
         named[name] = WordVectors.from_model(load(path), name)
-    report = evaluate_all(named, data, exclude_corpora=args.exclude_corpus)
+    report = evaluate_all(named, data, exclude_corpora=args.exclude_corpus, log=_to_stderr)
     print(markdown_table(report))
     if args.json:
-        temporary = args.json + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, ensure_ascii=False, indent=2)
-        os.replace(temporary, args.json)
+        with atomic_write(args.json) as out:
+            out.write(json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"))
     if args.plots:
         from .evaluate.plots import write_plots
 
@@ -261,8 +305,13 @@ def _eval(args) -> None:
         print(f"plots: {', '.join(str(p) for p in paths)}", file=sys.stderr)
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _classify(args) -> None:
-    from .classifier import TextClassifier, read_labelled
+    from .classify import TextClassifier, read_labelled
+    from .corpus import iter_lines
 
     if args.classify_command == "predict":
         if bool(args.texts) == bool(args.input):
@@ -272,15 +321,17 @@ def _classify(args) -> None:
         for text, label, probability in zip(texts, *classifier.predict_with_probability(texts)):
             print(f"{label}\t{probability:.4f}\t{text}")
         return
-    from .model import load
+    from .loader import load
 
+    if args.old_model_option is not None:
+        raise UsageError("classify train takes the word vectors as --vectors MODEL (it was --model)")
     _check_output_path(args.output)
     texts, labels = read_labelled(args.train, args.text_column, args.label_column)
     test = read_labelled(args.test, args.text_column, args.label_column) if args.test else None
     settings = {"pretrained": not args.random_init, "seed": args.seed}
     if args.epochs:
         settings["epochs"] = args.epochs
-    classifier = TextClassifier(load(args.model), **settings).fit(texts, labels, progress=not args.quiet)
+    classifier = TextClassifier(load(args.vectors), **settings).fit(texts, labels, progress=not args.quiet)
     classifier.save(args.output)
     held_out = [epoch["holdout_accuracy"] for epoch in classifier.history if "holdout_accuracy" in epoch]
     print(f"saved {args.output}" + (f" (best held-out accuracy {100 * max(held_out):.2f}%)" if held_out else ""))
@@ -289,18 +340,20 @@ def _classify(args) -> None:
 
 
 def _corpus(args) -> None:
-    from . import corpora
-
     if args.corpus_command == "nsmc":
-        counts = corpora.download_nsmc(
-            args.download, base_url=args.url or corpora.NSMC_BASE_URL, progress=not args.quiet, overwrite=args.force
+        from .datasets import nsmc
+
+        counts = nsmc.download_nsmc(
+            args.download, base_url=args.url or nsmc.NSMC_BASE_URL, progress=not args.quiet, overwrite=args.force
         )
         for key in ("train", "test"):
             found = counts[key]
             print(f"{counts['directory']}/{key}.tsv: {found['kept']:,} reviews ({found['dropped']:,} empty dropped)")
         print(f"{counts['directory']}/corpus.txt.gz: {counts['corpus']['lines']:,} lines (train reviews only)")
         return
-    stats = corpora.prepare_corpus(
+    from .corpus import prepare_corpus
+
+    stats = prepare_corpus(
         args.sources,
         args.output,
         progress=not args.quiet,

@@ -8,7 +8,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from .trainer import train
+from .training import train
 
 #: Conjugated forms that the demo corpus does not contain (a test checks it).
 UNSEEN_FORMS = ("몰랐겠지", "모르겠니", "먹었겠지", "맛있었겠다", "재미있었겠네", "기다렸겠지")

@@ -1,4 +1,4 @@
-"""Hangul text handling: normalisation and syllable <-> jamo arithmetic.
+"""Hangul text handling: normalisation and syllable <-> jamo arithmetic (the only place that does it).
 
 Every Hangul syllable U+AC00..U+D7A3 is ``0xAC00 + (cho * 21 + jung) * 28 + jong``
 (Unicode ch. 3.12). We keep this arithmetic local instead of calling the ``jamo``
@@ -22,7 +22,7 @@ SYLLABLE_LAST = 0xD7A3
 CHOSEONG_FIRST = 0x1100  # 19 initial consonants
 JUNGSEONG_FIRST = 0x1161  # 21 vowels
 JONGSEONG_FIRST = 0x11A7  # 27 final consonants start at +1; index 0 means "none"
-N_JUNG, N_JONG = 21, 28
+N_CHO, N_JUNG, N_JONG = 19, 21, 28
 
 #: Written in place of an empty jongseong so that every syllable becomes exactly
 #: three symbols (가 -> ᄀ ᅡ FILLER). U+FDD0 is a Unicode *noncharacter*, reserved
@@ -55,16 +55,54 @@ def is_syllable(char: str) -> bool:
     return SYLLABLE_FIRST <= ord(char) <= SYLLABLE_LAST
 
 
-def _decompose_syllable(code: int) -> str:
-    index = code - SYLLABLE_FIRST
-    cho, rest = divmod(index, N_JUNG * N_JONG)
+def syllable_parts(char: str) -> tuple[int, int, int]:
+    """``(choseong, jungseong, jongseong)`` indices of a syllable; jongseong 0 means no final consonant.
+
+    Examples
+    --------
+    >>> syllable_parts("몰"), syllable_parts("가")
+    ((6, 8, 8), (0, 0, 0))
+    """
+    if not is_syllable(char):
+        raise ValueError(f"{char!r} is not a Hangul syllable")
+    cho, rest = divmod(ord(char) - SYLLABLE_FIRST, N_JUNG * N_JONG)
     jung, jong = divmod(rest, N_JONG)
+    return cho, jung, jong
+
+
+def compose_syllable(cho: int, jung: int, jong: int = 0) -> str:
+    """The syllable of the given indices (inverse of `syllable_parts`).
+
+    Examples
+    --------
+    >>> compose_syllable(6, 8, 8), compose_syllable(6, 8)
+    ('몰', '모')
+    """
+    return chr(SYLLABLE_FIRST + (cho * N_JUNG + jung) * N_JONG + jong)
+
+
+def without_final(char: str) -> str:
+    """The syllable with its final consonant removed (닼 -> 다); any other character unchanged.
+
+    Examples
+    --------
+    >>> without_final("닼"), without_final("다"), without_final("ㅋ")
+    ('다', '다', 'ㅋ')
+    """
+    if not is_syllable(char):
+        return char
+    cho, jung, _ = syllable_parts(char)
+    return compose_syllable(cho, jung)
+
+
+def _decompose_syllable(char: str) -> str:
+    cho, jung, jong = syllable_parts(char)
     final = chr(JONGSEONG_FIRST + jong) if jong else JONG_FILLER
     return chr(CHOSEONG_FIRST + cho) + chr(JUNGSEONG_FIRST + jung) + final
 
 
 _DECOMPOSITION = {
-    code: _decompose_syllable(code) for code in range(SYLLABLE_FIRST, SYLLABLE_LAST + 1)
+    code: _decompose_syllable(chr(code)) for code in range(SYLLABLE_FIRST, SYLLABLE_LAST + 1)
 }
 
 
@@ -101,12 +139,12 @@ def from_jamo(text: str) -> str:
     i, n = 0, len(text)
     while i < n:
         if i + 2 < n:
-            cho = _jamo_index(text[i], CHOSEONG_FIRST, 19)
+            cho = _jamo_index(text[i], CHOSEONG_FIRST, N_CHO)
             jung = _jamo_index(text[i + 1], JUNGSEONG_FIRST, N_JUNG)
             final = text[i + 2]
             jong = 0 if final == JONG_FILLER else _jamo_index(final, JONGSEONG_FIRST, N_JONG)
             if cho >= 0 and jung >= 0 and jong >= 0 and (jong or final == JONG_FILLER):
-                out.append(chr(SYLLABLE_FIRST + (cho * N_JUNG + jung) * N_JONG + jong))
+                out.append(compose_syllable(cho, jung, jong))
                 i += 3
                 continue
         out.append(text[i])

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import pretokenizers
-from .errors import KofasttextError, ModelFileError
-from .modelfile import read_model_file, write_model_file
-from .ppmi import PPMIModel
-from .pretokenize import query_word
+from .errors import ModelFileError, UsageError
+from .hangul import normalize
+from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from .queries import VectorQueries
 from .subwords import SubwordScheme
 from .vocab import Vocabulary
 
-_ARRAYS = ("input_matrix", "output_matrix", "counts", "subword_offsets", "subword_rows")  # and "used_buckets"
+#: The arrays `Model.from_arrays` needs ("used_buckets" too when the file stores only the used buckets). The
+#: output matrix is needed to resume training, not to answer queries: a classifier file has none.
+QUERY_ARRAYS = ("input_matrix", "counts", "subword_offsets", "subword_rows")
 
 
 class Model(VectorQueries):
@@ -36,6 +37,9 @@ class Model(VectorQueries):
     the file) when not given; Kiwi starts only when text is first cut. With
     ``sentencepiece:subwords`` a word's pieces are among its subwords.
 
+    ``output_matrix`` is None for a model rebuilt from a file that answers queries
+    only (a classifier's): such a model cannot be saved as a model or resumed.
+
     Examples
     --------
     >>> model = kft.load("nsmc.kft")  # jamo, trained on NSMC  # doctest: +SKIP
@@ -48,7 +52,7 @@ class Model(VectorQueries):
         config: dict,
         vocab: Vocabulary,
         input_matrix: np.ndarray,
-        output_matrix: np.ndarray,
+        output_matrix: np.ndarray | None,
         subword_offsets: np.ndarray,
         subword_rows: np.ndarray,
         used_buckets: np.ndarray | None = None,
@@ -92,7 +96,7 @@ class Model(VectorQueries):
         >>> model.get_subwords("몰랐다")  # syllable scheme, minn 2, maxn 4  # doctest: +SKIP
         (['<몰', '<몰랐', '<몰랐다', '몰랐', ...], array([...]))
         """
-        word = query_word(word)
+        word = normalize(word)
         ngrams = self.scheme.ngrams(word)
         rows = self.scheme.bucket_ids(ngrams) + len(self.vocab)
         word_id = self.vocab.id(word)
@@ -100,9 +104,13 @@ class Model(VectorQueries):
             return [word] + ngrams, np.concatenate([[word_id], rows])
         return ngrams, rows
 
-    def _matrix_rows(self, word: str) -> np.ndarray:
-        """Rows of ``input_matrix`` that make up ``word``'s vector."""
-        word = query_word(word)
+    def input_rows(self, word: str) -> np.ndarray:
+        """Rows of ``input_matrix`` whose sum is ``word``'s vector (none for a word with no known row).
+
+        Unlike `get_subwords`' fastText ids, these index the stored matrix: an n-gram
+        whose bucket no vocabulary word uses has no row and is left out.
+        """
+        word = normalize(word)
         word_id = self.vocab.id(word)
         if word_id >= 0:
             return np.asarray(self.subword_rows[self.subword_offsets[word_id] : self.subword_offsets[word_id + 1]])
@@ -122,7 +130,7 @@ class Model(VectorQueries):
         >>> model.get_word_vector("몰랐겠지").shape  # doctest: +SKIP
         (100,)
         """
-        rows = self._matrix_rows(word)
+        rows = self.input_rows(word)
         if len(rows) == 0:
             return np.zeros(self.dim, dtype=np.float32)
         return np.asarray(self.input_matrix[rows], dtype=np.float32).sum(0)
@@ -171,11 +179,14 @@ class Model(VectorQueries):
     # -- files ---------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
-        arrays = {"output_matrix": np.asarray(self.output_matrix, dtype=np.float32), **self._query_arrays()}
-        write_model_file(path, self.config, self.vocab.words, arrays)
+        if self.output_matrix is None:
+            raise UsageError("this model has no output matrix (it was rebuilt from a classifier): it cannot be saved")
+        arrays = {"output_matrix": np.asarray(self.output_matrix, dtype=np.float32), **self.query_arrays()}
+        write_model_file(path, "model", self.config, self.vocab.words, arrays)
 
-    def _query_arrays(self) -> dict[str, np.ndarray]:
-        """The arrays a file needs to give any word its vector (all but the output matrix)."""
+    def query_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays a file needs for `from_arrays` to rebuild this model's queries (all but the output
+        matrix): `QUERY_ARRAYS`, ``used_buckets``, and the pretokeniser's trained data."""
         arrays = {
             "input_matrix": np.asarray(self.input_matrix, dtype=np.float32),
             "counts": self.vocab.counts.astype(np.int64),
@@ -190,24 +201,34 @@ class Model(VectorQueries):
     @classmethod
     def load(cls, path: str) -> Model:
         """Open a model file; the big matrices are memory-mapped, not read."""
-        return cls._from_file(path, *read_model_file(path))
+        return cls.from_container(read_model_file(path), path)
 
     @classmethod
-    def _from_file(cls, path: str, config: dict, words: list[str], arrays: dict[str, np.ndarray]) -> Model:
-        """The model in the parts `read_model_file` gave for ``path``, checked."""
-        missing = [name for name in _ARRAYS if name not in arrays]
+    def from_container(cls, container: ContainerFile, path: str) -> Model:
+        """The model in a file `read_model_file` opened: it must hold a whole model (output matrix included)."""
+        expect_kind(path, container.kind, "model")
+        if "output_matrix" not in container.arrays:
+            raise ModelFileError(f"{path} is damaged: it lacks output_matrix")
+        return cls.from_arrays(container.config, container.words, container.arrays, source=path)
+
+    @classmethod
+    def from_arrays(cls, config: dict, words: list[str], arrays: dict[str, np.ndarray], source: str = "the file") -> Model:
+        """The model that ``config``, ``words`` and ``arrays`` (as `query_arrays` gives them, with
+        ``output_matrix`` when there is one) describe, checked; ``source`` names them in errors.
+
+        Raises
+        ------
+        ModelFileError
+            An array is missing or does not fit the vocabulary, or the config cannot be read.
+        """
+        missing = [name for name in QUERY_ARRAYS if name not in arrays]
         if missing or "subwords" not in config:
-            raise ModelFileError(f"{path} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
+            raise ModelFileError(f"{source} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
         try:
             scheme = SubwordScheme.from_config(config)
         except (KeyError, TypeError, ValueError):
-            raise ModelFileError(f"{path} is damaged: its subword configuration cannot be read") from None
-        try:
-            pretokenizer = pretokenizers.from_config(config.get("pretokenizer"), arrays)
-        except (KofasttextError, KeyError, TypeError, ValueError) as error:
-            raise ModelFileError(f"{path} has a pretokenizer this kofasttext cannot rebuild: {error}") from None
-        if pretokenizer.lacks_data:
-            raise ModelFileError(f"{path} is damaged: it lacks the trained model of its {pretokenizer.name} pretokenizer")
+            raise ModelFileError(f"{source} is damaged: its subword configuration cannot be read") from None
+        pretokenizer = pretokenizers.from_model_file(config, arrays, source)
         nwords = len(words)
         used_buckets = arrays.get("used_buckets")
         if used_buckets is not None:
@@ -215,39 +236,22 @@ class Model(VectorQueries):
             expected_rows = nwords + len(used_buckets)
         else:
             expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
+        output_matrix = arrays.get("output_matrix")
         if (
             arrays["input_matrix"].shape[0] != expected_rows
             or arrays["counts"].shape != (nwords,)
             or arrays["subword_offsets"].shape != (nwords + 1,)
+            or output_matrix is not None and output_matrix.shape != (nwords, arrays["input_matrix"].shape[1])
         ):
-            raise ModelFileError(f"{path} is damaged: its arrays do not match its vocabulary")
+            raise ModelFileError(f"{source} is damaged: its arrays do not match its vocabulary")
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
         return cls(
             config,
             vocab,
             arrays["input_matrix"],
-            arrays["output_matrix"],
+            output_matrix,
             np.asarray(arrays["subword_offsets"]),
             arrays["subword_rows"],
             used_buckets,
             pretokenizer,
         )
-
-
-def load(path: str) -> Model | PPMIModel:
-    """Load a model saved by `Model.save` (or the ``kofasttext train`` command), or
-    a count model saved by `PPMIModel.save` (its config says ``"model": "ppmi"``).
-
-    Examples
-    --------
-    >>> import kofasttext as kft
-    >>> model = kft.load("nsmc.kft")  # doctest: +SKIP
-    >>> model["몰랐겠지"].shape  # doctest: +SKIP
-    (100,)
-    """
-    # One read of the header (the arrays are only memory-mapped) serves both the
-    # choice of class and the model itself.
-    parts = read_model_file(path)
-    if parts[0].get("model") == "ppmi":
-        return PPMIModel._from_file(path, *parts)
-    return Model._from_file(path, *parts)

@@ -1,17 +1,23 @@
-"""The model file: one self-describing file, no pickle, arrays memory-mapped on load.
+"""The container every kofasttext file is: one self-describing file, no pickle, arrays memory-mapped on load.
 
 Layout::
 
     MAGIC (8 bytes) | format version (uint32 LE) | header length (uint64 LE)
-    header: UTF-8 JSON {"config": {...}, "words": [...], "arrays": {name: {dtype, shape, offset}}, "file_size": N}
+    header: UTF-8 JSON {"kind": K, "config": {...}, "words": [...],
+                        "arrays": {name: {dtype, shape, offset}}, "file_size": N}
     arrays: raw little-endian data, each starting at a 64-byte aligned offset
+
+``kind`` says what the file holds (`KINDS`): a subword model, a PPMI model, a
+classifier or an encoded corpus (a cache). `kofasttext.load` and each class's
+own ``load`` dispatch on it. Files written before the header had a kind are
+told apart by their config (`_legacy_kind`); a reader of that time ignores the
+key, so the format version did not change.
 
 Loading checks the magic (another program's file), the version (a newer
 kofasttext's file), the header and that the file is exactly ``file_size`` bytes
 (a truncated copy), before anything is mapped. Nothing in the file is executed:
-JSON and raw numbers only. Saving writes a temporary file beside the target,
-fsyncs it and renames it over the target, so a crash leaves the old file or the
-new one, never half of one.
+JSON and raw numbers only. Saving goes through `files.atomic_write`, so a crash
+leaves the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ModelFileError
+from .files import atomic_write
 
 MAGIC = b"KOFTXT\x00\x01"
 FORMAT_VERSION = 1
@@ -34,6 +41,37 @@ _ALIGN = 64
 #: readable and the bytes come back exactly, under the same offset and size checks as every array.
 _DTYPES = {"<f4", "<i4", "<i8", "|u1"}
 
+#: What a file can hold, and what each kind is called in messages.
+KINDS = {
+    "model": "a subword model",
+    "ppmi": "a PPMI model",
+    "text_classifier": "a text classifier",
+    "encoded_corpus": "an encoded corpus (a cache kofasttext rebuilds when needed)",
+}
+
+
+class ContainerFile(NamedTuple):
+    """What `read_model_file` found: the kind, the config, the vocabulary and the (memory-mapped) arrays."""
+
+    kind: str
+    config: dict
+    words: list[str]
+    arrays: dict[str, np.ndarray]
+
+
+def _legacy_kind(config: dict) -> str:
+    """The kind of a file from before headers named it: classifiers and corpus caches said so in their
+    config, PPMI models had ``"model": "ppmi"``, and everything else was a subword model."""
+    if config.get("kind") in KINDS:
+        return config["kind"]
+    return "ppmi" if config.get("model") == "ppmi" else "model"
+
+
+def expect_kind(path: str, found: str, wanted: str) -> None:
+    """A `ModelFileError` naming both kinds unless the file at ``path`` holds ``wanted``."""
+    if found != wanted:
+        raise ModelFileError(f"{path} is {KINDS.get(found, repr(found))}, not {KINDS[wanted]}")
+
 
 def _aligned(offset: int) -> int:
     return -(-offset // _ALIGN) * _ALIGN
@@ -41,22 +79,25 @@ def _aligned(offset: int) -> int:
 
 def write_model_file(
     path: str,
+    kind: str,
     config: dict,
     words: list[str],
     arrays: dict[str, np.ndarray],
     streamed: dict[str, tuple[str, tuple[int, ...], object]] | None = None,
 ) -> None:
-    """Atomically write ``config``, ``words`` and ``arrays`` to ``path``.
+    """Atomically write a file of ``kind`` (one of `KINDS`) holding ``config``, ``words`` and ``arrays``.
 
     ``streamed`` adds arrays too big for memory: ``name -> (dtype, shape, binary file)``,
     the file holding exactly the array's little-endian bytes from its start; they are
     copied into place in chunks (in the kernel where it can), never loaded."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown file kind {kind!r}")  # a bug, not bad input
     arrays = {name: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")) for name, a in arrays.items()}
     layout = {name: (array.dtype.str, list(array.shape), array.nbytes) for name, array in arrays.items()}
     for name, (dtype, shape, _) in (streamed or {}).items():
         dtype = np.dtype(dtype).newbyteorder("<")
         layout[name] = (dtype.str, [int(n) for n in shape], int(np.prod(shape, dtype=np.int64)) * dtype.itemsize)
-    header = {"config": config, "words": words, "arrays": {}, "file_size": 0}
+    header = {"kind": kind, "config": config, "words": words, "arrays": {}, "file_size": 0}
     # Offsets depend on the header's length and the header holds the offsets:
     # lay out twice, the second time with room for the final numbers.
     for _ in range(2):
@@ -69,27 +110,16 @@ def write_model_file(
     first_offset = min((spec["offset"] for spec in header["arrays"].values()), default=header["file_size"])
     if _PREFIX.size + len(header_bytes) > first_offset:
         raise RuntimeError("model header outgrew its reserved space")  # a bug, not bad input
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".kofasttext-", suffix=".tmp", dir=directory)
-    try:
-        os.chmod(temporary, _file_mode(path))
-        with os.fdopen(handle, "wb") as out:
-            out.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)))
-            out.write(header_bytes)
-            for name, array in arrays.items():
-                out.seek(header["arrays"][name]["offset"])
-                out.write(memoryview(array).cast("B"))
-            for name, (_, _, source) in (streamed or {}).items():
-                out.flush()
-                _copy_into(source, out, header["arrays"][name]["offset"], layout[name][2])
-            out.truncate(header["file_size"])
+    with atomic_write(path) as out:
+        out.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)))
+        out.write(header_bytes)
+        for name, array in arrays.items():
+            out.seek(header["arrays"][name]["offset"])
+            out.write(memoryview(array).cast("B"))
+        for name, (_, _, source) in (streamed or {}).items():
             out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+            _copy_into(source, out, header["arrays"][name]["offset"], layout[name][2])
+        out.truncate(header["file_size"])
 
 
 def _copy_into(source, out, offset: int, nbytes: int, chunk: int = 1 << 24) -> None:
@@ -115,17 +145,8 @@ def _copy_into(source, out, offset: int, nbytes: int, chunk: int = 1 << 24) -> N
     out.flush()
 
 
-def _file_mode(path: str) -> int:
-    """Mode for the new file: the old file's, or what open() would give (mkstemp gives 0600)."""
-    if os.path.exists(path):
-        return os.stat(path).st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
-    """Check and open a model file; arrays come back as read-only memory maps."""
+def read_model_file(path: str) -> ContainerFile:
+    """Check and open a kofasttext file of any kind; arrays come back as read-only memory maps."""
     if not os.path.isfile(path):
         raise ModelFileError(f"model file not found: {path}")
     size = os.path.getsize(path)
@@ -145,12 +166,15 @@ def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
         header = json.loads(header_bytes)
         expected_size = int(header["file_size"])
         config, words = dict(header["config"]), list(header["words"])
+        kind = header["kind"] if "kind" in header else _legacy_kind(config)
         layout = {
             name: (spec["dtype"], tuple(int(n) for n in spec["shape"]), int(spec["offset"]))
             for name, spec in header["arrays"].items()
         }
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ModelFileError(f"{path} is damaged: its header cannot be read") from None
+    if kind not in KINDS:
+        raise ModelFileError(f"{path} holds {kind!r}, which this kofasttext does not know (a newer version's file?)")
     if size != expected_size:
         raise ModelFileError(f"{path} is truncated or damaged: {size} bytes, expected {expected_size}")
     arrays = {}
@@ -163,4 +187,4 @@ def read_model_file(path: str) -> tuple[dict, list[str], dict[str, np.ndarray]]:
             arrays[name] = np.zeros(shape, dtype=dtype)
         else:
             arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
-    return config, words, arrays
+    return ContainerFile(kind, config, words, arrays)

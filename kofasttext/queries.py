@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import UsageError
-from .pretokenize import query_word
+from .hangul import normalize
 
 
 class VectorQueries:
@@ -31,14 +31,14 @@ class VectorQueries:
 
     def __contains__(self, word: str) -> bool:
         """True when ``word`` is in the vocabulary."""
-        return query_word(word) in self.vocab
+        return normalize(word) in self.vocab
 
     def __len__(self) -> int:
         return len(self.vocab)
 
     def _word_id(self, word: str) -> int:
         """Row of ``word`` (normalised as a query) in ``words``, or -1."""
-        return self.vocab.id(query_word(word))
+        return self.vocab.id(normalize(word))
 
     def _unit(self) -> np.ndarray:
         if self._unit_vectors is None:

@@ -40,6 +40,7 @@ import numpy as np
 
 from .errors import UsageError
 from .hangul import to_jamo
+from .validate import positive_int
 
 SCHEMES = ("syllable", "jamo", "hybrid", "none")
 
@@ -152,8 +153,7 @@ class SubwordScheme:
             raise UsageError(f"unknown subword scheme {name!r}; choose one of {', '.join(SCHEMES)}")
         if name == "none":
             return cls(name, None, None, 0)
-        if not isinstance(bucket, int) or bucket <= 0:
-            raise UsageError(f"bucket must be a positive integer for subwords={name!r}, got {bucket!r}")
+        bucket = positive_int(bucket, f"bucket (for subwords={name!r})")
         if name == "hybrid":
             minn_syl, minn_jamo = _pair(minn, "minn")
             maxn_syl, maxn_jamo = _pair(maxn, "maxn")
@@ -233,9 +233,7 @@ def _pair(value, option: str):
 def _range(minn, maxn, default: tuple[int, int], kind: str) -> tuple[int, int]:
     minn = default[0] if minn is None else minn
     maxn = default[1] if maxn is None else maxn
-    for option, value in (("minn", minn), ("maxn", maxn)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"{kind} {option} must be a positive integer, got {value!r}")
+    minn, maxn = positive_int(minn, f"{kind} minn"), positive_int(maxn, f"{kind} maxn")
     if minn > maxn:
         raise UsageError(f"{kind} minn ({minn}) is larger than maxn ({maxn})")
     return (minn, maxn)

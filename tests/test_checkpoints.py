@@ -12,7 +12,7 @@ from conftest import FOOD, WEATHER, _write, topic_lines
 
 import kofasttext as kft
 from kofasttext import ModelFileError, UsageError
-from kofasttext.trainer import train
+from kofasttext.training import train
 
 OPTIONS = ["--subwords", "syllable", "--dim", "16", "--bucket", "5000", "--min-count", "1", "--threads", "1"]
 

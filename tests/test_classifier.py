@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import FOOD, WEATHER, build_model, run_cli
 
-from kofasttext.classifier import TextClassifier, read_labelled
+from kofasttext.classify import TextClassifier, read_labelled
 from kofasttext.errors import ModelFileError, UsageError
 
 FAST = {"epochs": 3, "batch_size": 16, "filters": 16, "lr": 1e-2, "embedding_lr": 1e-2, "holdout": 0.1}
@@ -63,7 +63,7 @@ def test_probabilities_are_a_distribution_in_class_order(fitted):
 
 
 def test_prediction_word_table_stays_bounded_and_starting_afresh_changes_nothing(fitted, monkeypatch):
-    from kofasttext import classifier as module
+    from kofasttext.classify import classifier as module
 
     texts = ["김치 라면 냉면", "비 바람 태풍", "처음보는단어 라면"]
     before = fitted.predict_proba(texts)
@@ -79,7 +79,7 @@ def test_fine_tuning_moves_only_rows_of_training_words():
     texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
     clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
     tuned = clf._network.embedding.weight.detach().numpy()
-    used = {int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model._matrix_rows(w)}
+    used = {int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model.input_rows(w)}
     unused = sorted(set(range(len(tuned))) - used)
     np.testing.assert_array_equal(tuned[unused], model.input_matrix[unused])
     assert not np.allclose(tuned[sorted(used)], model.input_matrix[sorted(used)])
@@ -163,7 +163,7 @@ def test_cli_train_then_predict_round_trip(tmp_path):
     test = _write_tsv(tmp_path / "test.tsv", *topic_texts(50, seed=5))
     clf = tmp_path / "topics.clf"
     result = run_cli(
-        "classify", "train", "--model", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3", "--quiet"
+        "classify", "train", "--vectors", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3", "--quiet"
     )
     assert result.returncode == 0, result.stderr
     assert "test accuracy" in result.stdout and clf.exists()
@@ -189,7 +189,7 @@ def test_cli_rejects_a_tsv_with_the_wrong_columns(tmp_path, header, message):
     topic_model().save(str(model_path))
     train = _write_tsv(tmp_path / "train.tsv", ["김치", "비"], ["0", "1"], header=header)
     out = tmp_path / "out.clf"
-    result = run_cli("classify", "train", "--model", model_path, "--train", train, "-o", out, "--quiet")
+    result = run_cli("classify", "train", "--vectors", model_path, "--train", train, "-o", out, "--quiet")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()

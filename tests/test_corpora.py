@@ -17,9 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import run_cli
 
-from kofasttext import CorpusError, UsageError, corpora
-from kofasttext.corpora import download_nsmc, prepare_corpus
-from kofasttext.corpus import iter_lines
+from kofasttext import CorpusError, UsageError
+from kofasttext.corpus import iter_lines, prepare
+from kofasttext.corpus.prepare import prepare_corpus
+from kofasttext.datasets import nsmc
+from kofasttext.datasets.nsmc import download_nsmc
 
 NFD = unicodedata.normalize("NFD", "몰랐는데 재밌네")
 
@@ -122,7 +124,7 @@ def server(monkeypatch):
     # the CLI subprocess inherits this too.
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "*")
-    monkeypatch.setattr(corpora, "RETRY_WAITS", (0.0,))
+    monkeypatch.setattr(nsmc, "RETRY_WAITS", (0.0,))
     fixture = FixtureServer()
     yield fixture
     fixture.close()
@@ -452,7 +454,7 @@ def test_prepare_output_checks(source_folder, tmp_path):
 
 def test_docstring_examples(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    assert doctest.testmod(corpora).failed == 0
+    assert doctest.testmod(prepare).failed == 0 and doctest.testmod(nsmc).failed == 0
 
 
 # -- command line ----------------------------------------------------------------------------------------

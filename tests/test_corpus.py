@@ -15,10 +15,10 @@ import pytest
 from conftest import SMALL_LINES, corrupt_gzip
 
 from kofasttext import CorpusError
-from kofasttext import corpus as corpus_module
+from kofasttext.corpus import encode as corpus_module
 from kofasttext.corpus import encode_corpus, iter_lines
-from kofasttext.pretokenize import split_words
 from kofasttext.pretokenizers import create as create_pretokenizer
+from kofasttext.pretokenizers import split_words
 from kofasttext.vocab import NEGATIVE_EXPONENT, Vocabulary
 
 
@@ -349,7 +349,7 @@ def test_two_pass_equals_reference_on_tsv_and_gzip(write_corpus, small_chunks, a
 
 
 def test_demo_corpus_equals_one_pass_reference(small_chunks):
-    path = os.path.join(os.path.dirname(corpus_module.__file__), "..", "corpora", "demo_ko.txt")
+    path = os.path.join(os.path.dirname(corpus_module.__file__), "..", "..", "corpora", "demo_ko.txt")
     if not os.path.exists(path):
         pytest.skip("demo corpus not beside the package")
     assert_same_as_reference(encode_corpus(path, min_count=5, cache=False), path, 5)

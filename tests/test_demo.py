@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO_ROOT
 
 from kofasttext.demo import DEMO_SETTINGS, UNSEEN_FORMS, demo_corpus_path
-from kofasttext.pretokenize import split_words
+from kofasttext.pretokenizers import split_words
 
 
 @pytest.fixture(scope="module")

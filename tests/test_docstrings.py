@@ -12,21 +12,22 @@ import pytest
 MODULES = [
     "kofasttext.hangul",
     "kofasttext.subwords",
-    "kofasttext.pretokenize",
     "kofasttext.pretokenizers",
     "kofasttext.pretokenizers.whitespace",
     "kofasttext.pretokenizers.kiwi",
     "kofasttext.pretokenizers.sentencepiece",
     "kofasttext.vocab",
     "kofasttext.corpus",
+    "kofasttext.corpus.encode",
     "kofasttext.model",
-    "kofasttext.trainer",
+    "kofasttext.training.trainer",
     "kofasttext.evaluate.oov",
     "kofasttext.evaluate.plots",
     "kofasttext.queries",
-    "kofasttext.ppmi",
-    "kofasttext.classifier",
-    "kofasttext.corpora",
+    "kofasttext.baselines.ppmi",
+    "kofasttext.classify.classifier",
+    "kofasttext.corpus.prepare",
+    "kofasttext.datasets.nsmc",
 ]
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kofasttext.hangul import JONG_FILLER, from_jamo, is_syllable, normalize, to_jamo
-from kofasttext.pretokenize import split_words
+from kofasttext.pretokenizers import split_words
 
 ALL_SYLLABLES = [chr(cp) for cp in range(0xAC00, 0xD7A4)]
 

@@ -142,20 +142,6 @@ def test_file_names_are_safe_and_distinct():
     assert plots._file_safe("...") == "model"
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
-    target = tmp_path / "measures.png"
-    target.write_bytes(b"old")
-
-    def half_then_crash(out):
-        out.write(PNG_MAGIC)
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        plots._write_atomically(target, half_then_crash)
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["measures.png"]
-
-
 def test_projection_of_degenerate_point_sets():
     coords, explained = plots._pca_2d(np.ones((1, 4)))
     assert coords.tolist() == [[0.0, 0.0]] and explained.tolist() == [0.0, 0.0]

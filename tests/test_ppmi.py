@@ -17,7 +17,8 @@ from conftest import FOOD, REPO_ROOT, WEATHER
 
 import kofasttext as kft
 from kofasttext import CorpusError, ModelFileError, UsageError
-from kofasttext.ppmi import PPMIModel, cooccurrence_counts, ppmi_entries
+from kofasttext.baselines.cooccurrence import cooccurrence_counts
+from kofasttext.baselines.ppmi import PPMIModel, ppmi_entries
 
 
 def dense_counts(lines: list[list[int]], nwords: int, window: int) -> np.ndarray:
@@ -255,7 +256,7 @@ def test_progress_goes_to_stderr(topic_corpus, capsys):
     assert "400 lines" in captured.err and "PPMI-SVD vectors of 16 words" in captured.err
 
 
-@pytest.mark.parametrize("name", ["kofasttext.ppmi", "kofasttext.queries"])
+@pytest.mark.parametrize("name", ["kofasttext.baselines.ppmi", "kofasttext.queries"])
 def test_docstring_examples(name, monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # examples name corpora/demo_ko.txt
     result = doctest.testmod(importlib.import_module(name), extraglobs={"kft": kft})

@@ -19,9 +19,9 @@ from conftest import SMALL_LINES, run_cli, topic_lines
 import kofasttext as kft
 from kofasttext import ModelFileError, UsageError, pretokenizers
 from kofasttext.evaluate import WordVectors, corpus_words
-from kofasttext.evaluate.classification import review_vectors
+from kofasttext.evaluate.probe import review_vectors
 from kofasttext.model import Model
-from kofasttext.pretokenize import split_words
+from kofasttext.pretokenizers import split_words
 from kofasttext.pretokenizers.sentencepiece import MODEL_ARRAY, PIECE_MARK
 from kofasttext.subwords import SubwordScheme, subword_table
 

@@ -1,5 +1,5 @@
-"""Training: the skip-gram minibatch step (kofasttext.sgns) and the trainer
-(kofasttext.trainer) on a tiny two-topic corpus (conftest.topic_corpus)."""
+"""Training: the skip-gram minibatch step (kofasttext.training.steps) and the trainer
+(kofasttext.training) on a tiny two-topic corpus (conftest.topic_corpus)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import torch.nn.functional as F
 from conftest import FOOD, WEATHER
 
 import kofasttext as kft
-from kofasttext import UsageError, trainer
+from kofasttext import UsageError
 from kofasttext.corpus import encode_corpus
-from kofasttext.sgns import MAX_SUMMED_UPDATES, capped_shares, cbow_step, skipgram_step
 from kofasttext.subwords import SubwordScheme, subword_table
+from kofasttext.training import loop
+from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, capped_shares, cbow_step, skipgram_step
 
 #: Small but real: every test run trains in well under a second.
 TINY = dict(dim=16, bucket=20_000, min_count=1, threads=1, progress=False)
@@ -35,12 +36,12 @@ def recorded_losses(monkeypatch):
     """Per-pair loss of every minibatch the trainer runs, in order."""
     losses = []
 
-    def recording_step(*args):
-        loss = skipgram_step(*args)
-        losses.append(loss / len(args[5]))  # args[5] is pair_centre
+    def recording_step(parameters, batch):
+        loss = skipgram_step(parameters, batch)
+        losses.append(loss / len(batch.pair_centre))
         return loss
 
-    monkeypatch.setattr(trainer, "skipgram_step", recording_step)
+    monkeypatch.setattr(loop, "skipgram_step", recording_step)
     return losses
 
 
@@ -93,7 +94,8 @@ def test_skipgram_step_matches_autograd(neg, weights):
         torch.tensor(weights), lr,
     )
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
-    loss = skipgram_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr, neg)
+    batch = Batch(centres, pair_centre, pair_context, negatives, lr, neg or negatives.shape[1])  # None: K
+    loss = skipgram_step(Parameters(new_input, new_output, offsets, rows), batch)
     assert loss == pytest.approx(expected[0], rel=1e-5)
     assert torch.allclose(new_input, expected[1], atol=1e-6)
     assert torch.allclose(new_output, expected[2], atol=1e-6)
@@ -120,7 +122,8 @@ def test_cbow_step_matches_autograd():
         input_matrix, output_matrix, bags, mean_of_contexts, centres, torch.tensor([0, 1]), negatives, torch.ones(2), lr
     )
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
-    loss = cbow_step(new_input, new_output, offsets, rows, centres, pair_centre, pair_context, negatives, lr)
+    batch = Batch(centres, pair_centre, pair_context, negatives, lr, negatives.shape[1])
+    loss = cbow_step(Parameters(new_input, new_output, offsets, rows), batch)
     assert loss == pytest.approx(reference_loss, rel=1e-5)
     assert torch.allclose(new_output, expected_output, atol=1e-6)
     hidden = mean_of_contexts(torch.stack([input_matrix[b].sum(0) for b in bags]))
@@ -160,7 +163,8 @@ def test_an_input_word_repeated_in_a_minibatch_moves_by_at_most_the_cap(step):
         before = input_matrix.clone()
         inputs, outputs = torch.zeros(k, dtype=torch.int64), torch.ones(k, dtype=torch.int64)
         centres, contexts = (inputs, outputs) if step is skipgram_step else (outputs, inputs)
-        step(input_matrix, output_matrix, offsets, rows, centres, torch.arange(k), contexts, torch.full((k, 2), 2), 0.1)
+        batch = Batch(centres, torch.arange(k), contexts, torch.full((k, 2), 2), 0.1, 2)
+        step(Parameters(input_matrix, output_matrix, offsets, rows), batch)
         return input_matrix - before
 
     one = input_step(1)
@@ -195,7 +199,8 @@ def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
         pair_context = tokens[context[pair_centre, slot]]
         negatives = table[torch.randint(len(table), (len(positions), 5), generator=generator)]
         loss = skipgram_step(
-            input_matrix, output_matrix, offsets_t, rows_t, tokens[positions], pair_centre, pair_context, negatives, 0.025
+            Parameters(input_matrix, output_matrix, offsets_t, rows_t),
+            Batch(tokens[positions], pair_centre, pair_context, negatives, 0.025, negatives.shape[1]),
         )
         losses.append(loss / len(pair_centre))
     assert np.all(np.isfinite(losses))
@@ -242,12 +247,12 @@ def test_a_diverging_run_stops_with_a_clear_error_before_the_loss_overflows(topi
     # real corpora before the minibatch fix); it must stop there, not save a useless model.
     batches = []
 
-    def exploding_step(*args):
+    def exploding_step(parameters, batch):
         batches.append(1)
-        loss = skipgram_step(*args)
-        return loss if len(batches) < 3 else 1e6 * len(args[5])  # args[5] is pair_centre
+        loss = skipgram_step(parameters, batch)
+        return loss if len(batches) < 3 else 1e6 * len(batch.pair_centre)
 
-    monkeypatch.setattr(trainer, "skipgram_step", exploding_step)
+    monkeypatch.setattr(loop, "skipgram_step", exploding_step)
     with pytest.raises(kft.TrainingError, match=r"diverged in epoch 1 \(the loss per pair became 1e\+06\); try a lower --lr"):
         kft.train(str(topic_corpus), subwords="syllable", epoch=5, sample=0, seed=0, **TINY)
     assert len(batches) == 3
@@ -265,11 +270,11 @@ def test_a_minibatch_spreads_its_centres_over_many_documents(tmp_path, monkeypat
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     batches = []
 
-    def recording_step(*args):
-        batches.append(args[4].clone())  # the centres' word ids
-        return skipgram_step(*args)
+    def recording_step(parameters, batch):
+        batches.append(batch.centres.clone())  # the centres' word ids
+        return skipgram_step(parameters, batch)
 
-    monkeypatch.setattr(trainer, "skipgram_step", recording_step)
+    monkeypatch.setattr(loop, "skipgram_step", recording_step)
     model = kft.train(str(corpus), subwords="syllable", epoch=1, seed=0, **TINY)
     line_of_word = np.array([ord(word[0]) - 0xAC00 for word in model.words])
     lines_per_batch = [len(set(line_of_word[batch.numpy()])) for batch in batches]

@@ -15,7 +15,6 @@ Examples
 """
 
 from .analogy import AnalogyResult, analogies
-from .classification import OOV_SHARE_BUCKETS, ProbeResult, logistic_probe
 from .data import corpus_words, data_dir, read_nsmc
 from .oov import (
     NeighbourScore,
@@ -27,6 +26,7 @@ from .oov import (
     score_queries,
     typo_queries,
 )
+from .probe import OOV_SHARE_BUCKETS, ProbeResult, logistic_probe
 from .similarity import SimilarityResult, word_similarity
 from .vectors import WordVectors
 

@@ -1,9 +1,9 @@
-"""Where evaluation data lives (``--data DIR``, else ``$KOFASTTEXT_DATA``, else ``../shared/data``), and the
-words of a training corpus, cached on disk so that the OOV query sets can avoid them cheaply.
+"""The evaluation data (NSMC reviews, from the data folder `environment.data_dir` finds), and the words of a
+training corpus, cached on disk so that the OOV query sets can avoid them cheaply.
 
-The cache folder is ``$KOFASTTEXT_CACHE``, else ``$XDG_CACHE_HOME/kofasttext``, else ``~/.cache/kofasttext``.
-Everything in it is plain UTF-8 text or JSON (never pickle), written atomically, and checked when read: a
-damaged, truncated or stale file is rebuilt, never trusted and never a crash. Deleting the folder is always safe.
+The cache folder is `environment.cache_dir`. Everything this module keeps in it is plain UTF-8 text or JSON
+(never pickle), written atomically, and checked when read: a damaged, truncated or stale file is rebuilt, never
+trusted and never a crash. Deleting the folder is always safe.
 """
 
 from __future__ import annotations
@@ -11,29 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
-from .. import corpus
 from ..corpus import iter_lines
+from ..environment import cache_dir, data_dir
 from ..errors import CorpusError
-from ..pretokenize import split_words
-
-DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
+from ..files import atomic_write
+from ..pretokenizers import split_words
 
 #: Bump when `split_words` or `normalize` change what a word is: every cached word list is then rebuilt.
 WORDS_CACHE_VERSION = 1
 _WORDS_MAGIC = "kofasttext-corpus-words"
-
-
-def data_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """The data folder to use, checked to exist."""
-    chosen = explicit or os.environ.get("KOFASTTEXT_DATA") or DEFAULT_DATA_DIR
-    path = Path(chosen)
-    if not path.is_dir():
-        raise CorpusError(f"data folder not found: {path} (give --data DIR or set KOFASTTEXT_DATA)")
-    return path
 
 
 def read_nsmc(split: str, data: str | os.PathLike | None = None) -> tuple[list[str], list[int]]:
@@ -47,11 +35,6 @@ def read_nsmc(split: str, data: str | os.PathLike | None = None) -> tuple[list[s
 # -- the cache folder -----------------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """The folder for cached evaluation inputs (not created here): `corpus.cache_dir`."""
-    return Path(corpus.cache_dir())
-
-
 def read_cached(name: str) -> bytes | None:
     """The bytes of cache file ``name``, or None when it is missing or unreadable."""
     try:
@@ -61,29 +44,15 @@ def read_cached(name: str) -> bytes | None:
 
 
 def write_cached(name: str, content: bytes) -> None:
-    """Write cache file ``name`` atomically (a temporary file renamed into place), so a reader never sees half a
-    file and two evaluations writing at once leave one whole file. A cache that cannot be written (read-only
-    home, full disk) only costs the next run the time to rebuild it, so the error is swallowed."""
-    folder = cache_dir()
-    temporary = None
+    """Write cache file ``name`` atomically, so a reader never sees half a file and two evaluations writing at
+    once leave one whole file. A cache that cannot be written (read-only home, full disk) only costs the next
+    run the time to rebuild it, so the error is swallowed."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a shared cache folder should stay readable
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, folder / name)
-        temporary = None
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        with atomic_write(cache_dir() / name) as out:
+            out.write(content)
     except OSError:
         pass
-    finally:
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
 
 
 def digest(text: str) -> str:
@@ -115,7 +84,7 @@ def corpus_words(
     tokenizer: str = "whitespace",
 ) -> frozenset[str]:
     """Every distinct word of a corpus, cut exactly as the trainer cuts it (`corpus.iter_lines`, then
-    `pretokenize.split_words` or the given pretokeniser), with no ``min_count``: a word seen once was still seen
+    `pretokenizers.split_words` or the given pretokeniser), with no ``min_count``: a word seen once was still seen
     in training.
 
     The list is cached (see the module docstring) under a name made from the absolute path and column, and
@@ -132,13 +101,13 @@ def corpus_words(
         The TSV column that was trained on.
     tokenize_many : callable, optional
         ``tokenize_many(lines) -> iterator of list[str]``: a model's own pretokeniser (`WordVectors.tokenize_many`);
-        default `pretokenize.split_words` per line.
+        default `pretokenizers.split_words` per line.
     tokenizer : str
         What identifies ``tokenize_many``'s cutting (`WordVectors.tokenizer`): part of the cache's name and key.
 
     Examples
     --------
-    >>> "재밌었다" in corpus_words("nsmc/corpus.txt.gz")  # 4 s the first time, 0.3 s after  # doctest: +SKIP
+    >>> "재밌었다" in corpus_words("nsmc/corpus.txt.gz")  # read once, then from the cache  # doctest: +SKIP
     True
     """
     key = {**corpus_fingerprint(path, column), "version": WORDS_CACHE_VERSION}

@@ -21,11 +21,11 @@ import os
 import random
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from ..hangul import N_JONG, N_JUNG, SYLLABLE_FIRST, SYLLABLE_LAST
+from ..hangul import compose_syllable, is_syllable, syllable_parts
+from ..pretokenizers.kiwi import analyser, kiwi_version
 from .data import corpus_fingerprint, corpus_words, digest, read_cached, write_cached
 from .vectors import WordVectors
 
@@ -162,12 +162,9 @@ def one_jamo_typos(word: str) -> list[str]:
     """
     out = []
     for i, char in enumerate(word):
-        code = ord(char)
-        if not SYLLABLE_FIRST <= code <= SYLLABLE_LAST:
+        if not is_syllable(char):
             continue
-        index = code - SYLLABLE_FIRST
-        cho, rest = divmod(index, N_JUNG * N_JONG)
-        jung, jong = divmod(rest, N_JONG)
+        cho, jung, jong = syllable_parts(char)
         variants = []
         if jung in VOWEL_CONFUSIONS:
             variants.append((VOWEL_CONFUSIONS[jung], jong))
@@ -176,13 +173,12 @@ def one_jamo_typos(word: str) -> list[str]:
         else:
             variants.extend((jung, final) for final in ADDED_FINALS)
         for new_jung, new_jong in variants:
-            syllable = chr(SYLLABLE_FIRST + (cho * N_JUNG + new_jung) * N_JONG + new_jong)
-            out.append(word[:i] + syllable + word[i + 1 :])
+            out.append(word[:i] + compose_syllable(cho, new_jung, new_jong) + word[i + 1 :])
     return out
 
 
 def _is_hangul_word(word: str, min_syllables: int = 2) -> bool:
-    return len(word) >= min_syllables and all(SYLLABLE_FIRST <= ord(c) <= SYLLABLE_LAST for c in word)
+    return len(word) >= min_syllables and all(map(is_syllable, word))
 
 
 def typo_queries(
@@ -247,17 +243,10 @@ def _size(words: Container[str]) -> int | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _kiwi():
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
-
-
 def vocabulary_lemmas(words: list[str], limit: int = 3000) -> list[tuple[str, str]]:
     """(stem, tag) of verbs and adjectives among the first ``limit`` words that kiwipiepy
     reads as one stem plus endings (몰랐다 -> (모르, VV)), in order of first appearance."""
-    kiwi = _kiwi()
+    kiwi = analyser()  # the one Kiwi of the process, shared with the kiwi pretokeniser
     candidates = [w for w in words[:limit] if _is_hangul_word(w, 1)]
     lemmas: dict[tuple[str, str], None] = {}
     for tokens in kiwi.tokenize(candidates):
@@ -268,7 +257,7 @@ def vocabulary_lemmas(words: list[str], limit: int = 3000) -> list[tuple[str, st
 
 def conjugations(stem: str, tag: str) -> list[str]:
     """Inflected forms of a lemma, e.g. ``conjugations("모르", "VV")`` has 몰랐겠지."""
-    kiwi = _kiwi()
+    kiwi = analyser()  # the one Kiwi of the process, shared with the kiwi pretokeniser
     endings = COMMON_ENDINGS + (VERB_ENDINGS if tag == "VV" else ())
     forms = {kiwi.join([(stem, tag), *ending]) for ending in endings}
     # A form that is not all syllables (보시ㅂ니다) is an ending Kiwi could not attach, not a word anyone writes.
@@ -413,6 +402,7 @@ def oov_query_sets(
     corpora = [(item, None) if isinstance(item, (str, os.PathLike)) else tuple(item) for item in exclude_corpora]
     fingerprints = [corpus_fingerprint(path, column) for path, column in corpora]  # a missing corpus fails here
     others = [list(words) for words in other_vocabularies]
+    tokenizers = dict(sorted((corpus_tokenizers or {}).items()))
     base = {
         "version": SETS_VERSION,
         "source_words": digest("\n".join(source_words)),
@@ -421,36 +411,20 @@ def oov_query_sets(
         "count": count,
         "seed": seed,
     }
-    tokenizers = dict(sorted((corpus_tokenizers or {}).items()))
     if tokenizers:  # absent for whitespace-only comparisons, so their cached sets stay valid
         base["corpus_tokenizers"] = list(tokenizers)
-    excluded: list[set[str]] = []  # corpus words, then the exclusion set; filled on the first cache miss only
-
-    def exclusion():
-        if not excluded:
-            words: set[str] = set()
-            for path, column in corpora:
-                words |= corpus_words(path, column)
-                for tokenizer, tokenize_many in tokenizers.items():
-                    words |= corpus_words(path, column, tokenize_many, tokenizer)
-            excluded.append(set(words))
-            excluded.append(words.union(source_words, *others))
-        return excluded[1]
-
-    def build_typos():
-        return typo_queries(source_words, set(source_words), exclusion(), count, seed)
-
-    def build_conjugations():
-        vocabulary = set(source_words)
-        return conjugation_queries(
-            vocabulary_lemmas(list(source_words), LEMMA_SOURCE_WORDS), vocabulary, exclusion(), count, seed
-        )
-
+    exclusion = _Exclusion(corpora, tokenizers, [source_words, *others])
+    builders = {
+        "typos": (lambda: typo_queries(source_words, set(source_words), exclusion.words(), count, seed), {}),
+        "conjugations": (
+            lambda: conjugation_queries(
+                vocabulary_lemmas(list(source_words), LEMMA_SOURCE_WORDS), set(source_words), exclusion.words(), count, seed
+            ),
+            {"kiwipiepy": kiwi_version(), "lemma_source_words": LEMMA_SOURCE_WORDS},
+        ),
+    }
     sets = {}
-    for kind, build, extra in (
-        ("typos", build_typos, {}),
-        ("conjugations", build_conjugations, {"kiwipiepy": _kiwi_version(), "lemma_source_words": LEMMA_SOURCE_WORDS}),
-    ):
+    for kind, (build, extra) in builders.items():
         key = {**base, "kind": kind, **extra}
         name = f"oov-{kind}-{digest(json.dumps(key, sort_keys=True, ensure_ascii=False))[:24]}.json"
         query_set = _read_set(name, key)
@@ -458,14 +432,36 @@ def oov_query_sets(
             if log is not None:
                 log(f"building the OOV {kind} set ...")
             query_set = build()
-            query_set.description["source_vocabulary"] = len(source_words)
-            query_set.description["excluded_corpora"] = [f["path"] for f in fingerprints]
-            query_set.description["excluded_corpus_words"] = len(excluded[0])
-            query_set.description["excluded_vocabularies"] = 1 + len(others)
-            content = json.dumps({"key": key, "set": query_set.to_json()}, ensure_ascii=False)
-            write_cached(name, content.encode("utf-8"))
+            query_set.description.update(
+                source_vocabulary=len(source_words),
+                excluded_corpora=[f["path"] for f in fingerprints],
+                excluded_corpus_words=exclusion.corpus_words,
+                excluded_vocabularies=1 + len(others),
+            )
+            write_cached(name, json.dumps({"key": key, "set": query_set.to_json()}, ensure_ascii=False).encode("utf-8"))
         sets[kind] = query_set
     return sets
+
+
+class _Exclusion:
+    """The words no query may be: every word of the corpora (cut on whitespace and by each of ``tokenizers``)
+    and of the vocabularies. Read on first use only: a cache hit never touches the corpora."""
+
+    def __init__(self, corpora: list[tuple], tokenizers: dict[str, Callable], vocabularies: list[Sequence[str]]):
+        self.corpora, self.tokenizers, self.vocabularies = corpora, tokenizers, vocabularies
+        self._words: set[str] | None = None
+        self.corpus_words = 0  # how many distinct corpus words there were, once read
+
+    def words(self) -> set[str]:
+        if self._words is None:
+            words: set[str] = set()
+            for path, column in self.corpora:
+                words |= corpus_words(path, column)
+                for tokenizer, tokenize_many in self.tokenizers.items():
+                    words |= corpus_words(path, column, tokenize_many, tokenizer)
+            self.corpus_words = len(words)
+            self._words = words.union(*self.vocabularies)
+        return self._words
 
 
 def _read_set(name: str, key: dict) -> QuerySet | None:
@@ -480,11 +476,3 @@ def _read_set(name: str, key: dict) -> QuerySet | None:
     except (TypeError, ValueError):  # bad UTF-8, bad JSON, or not a set
         return None
 
-
-def _kiwi_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kiwipiepy")
-    except PackageNotFoundError:
-        return "unknown"

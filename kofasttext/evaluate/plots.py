@@ -22,25 +22,22 @@ Quiet choices, made here:
   neighbours are ranked by. A word whose vector is zero (a word2vec model's unseen
   word) has no direction: it is left out of the picture and named under the title
   as "no vector".
-* Every file is written to a temporary file in the same folder and moved into
-  place with `os.replace`, so a crash never leaves half a PNG.
+* Every file is written with `files.atomic_write`, so a crash never leaves half
+  a PNG.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
+from ..files import atomic_write
 from .vectors import WordVectors
 
 #: Forms of 모르다 ("not to know"), most of them rare or unseen in a review corpus, and
@@ -119,57 +116,80 @@ def plot_neighbourhood(vectors: WordVectors, words: Sequence[str], path, topn: i
     [PosixPath('모르다.png')]
     """
     path = Path(path)
-    words = list(dict.fromkeys(words))
     font = hangul_font()
     if font is None:
         _warn_about_font()
-    query_rows = vectors.vectors_of(list(words))
-    norms = np.linalg.norm(query_rows, axis=1)
-    drawn = [i for i, norm in enumerate(norms) if np.isfinite(norm) and norm > 0]
-    no_vector = [words[i] for i in sorted(set(range(len(words))) - set(drawn))]
-
-    # Points: the queries with a vector, then their neighbours, each word once.
-    labels = [words[i] for i in drawn]
-    units = [query_rows[i] / norms[i] for i in drawn]
-    point_of = {word: k for k, word in enumerate(labels)}
-    colour_of_point = list(range(len(labels)))  # the query colour of each point
-    near = {}  # neighbour word -> query words it is near
-    edges = []  # (query point, neighbour point)
-    for q, i in enumerate(drawn):
-        for neighbour in vectors.nearest(words[i], topn):
-            if neighbour not in point_of:
-                point_of[neighbour] = len(labels)
-                labels.append(neighbour)
-                colour_of_point.append(q)
-            near.setdefault(neighbour, []).append(words[i])
-            edges.append((q, point_of[neighbour]))
-    neighbour_rows = vectors.vectors_of(labels[len(drawn) :])
-    units += list(neighbour_rows / np.maximum(np.linalg.norm(neighbour_rows, axis=1, keepdims=True), 1e-12))
-    points = np.array(units, dtype=np.float64) if units else np.zeros((0, vectors.matrix.shape[1]))
-    coords, explained = _pca_2d(points)
-
+    hood = _Neighbourhood(vectors, list(dict.fromkeys(words)), topn)
     # Numbers for the key: every query word (drawn or not), then the neighbours.
-    numbers = {word: n for n, word in enumerate(dict.fromkeys([*words, *labels]), start=1)}
+    numbers = {word: n for n, word in enumerate(dict.fromkeys([*hood.words, *hood.labels]), start=1)}
     text = (lambda word: word) if font else (lambda word: str(numbers[word]))
     caption = f"{title if title is not None else vectors.name}: query words and their {topn} nearest in-vocabulary words"
-    if no_vector:
-        caption += "\nno vector: " + ", ".join(text(word) for word in no_vector)
+    if hood.no_vector:
+        caption += "\nno vector: " + ", ".join(text(word) for word in hood.no_vector)
+    _save(lambda figure: hood.draw(figure, text, caption), path, (9.0, 6.5), font)
+    if font is not None:
+        return [path]
+    key = path.with_suffix(".txt")
+    lines = [f"# {path.name}: the numbers on the plot and their words"]
+    lines += [f"{n}\t{word}\t{hood.role(word)}" for word, n in numbers.items()]
+    with atomic_write(key) as out:
+        out.write(("\n".join(lines) + "\n").encode("utf-8"))
+    return [path, key]
 
-    def draw(figure):
+
+class _Neighbourhood:
+    """The points of `plot_neighbourhood`: the query words that have a vector, then their neighbours, each word
+    once, with their PCA coordinates and the lines from each query to its neighbours."""
+
+    def __init__(self, vectors: WordVectors, words: list[str], topn: int):
+        self.vectors, self.words = vectors, words
+        query_rows = vectors.vectors_of(words)
+        norms = np.linalg.norm(query_rows, axis=1)
+        drawn = [i for i, norm in enumerate(norms) if np.isfinite(norm) and norm > 0]
+        self.no_vector = [words[i] for i in sorted(set(range(len(words))) - set(drawn))]
+        self.queries = len(drawn)
+        self.labels = [words[i] for i in drawn]
+        units = [query_rows[i] / norms[i] for i in drawn]
+        point_of = {word: k for k, word in enumerate(self.labels)}
+        self.colour_of_point = list(range(len(self.labels)))  # the query colour of each point
+        self.near: dict[str, list[str]] = {}  # neighbour word -> query words it is near
+        self.edges = []  # (query point, neighbour point)
+        for q, i in enumerate(drawn):
+            for neighbour in vectors.nearest(words[i], topn):
+                if neighbour not in point_of:
+                    point_of[neighbour] = len(self.labels)
+                    self.labels.append(neighbour)
+                    self.colour_of_point.append(q)
+                self.near.setdefault(neighbour, []).append(words[i])
+                self.edges.append((q, point_of[neighbour]))
+        neighbour_rows = vectors.vectors_of(self.labels[self.queries :])
+        units += list(neighbour_rows / np.maximum(np.linalg.norm(neighbour_rows, axis=1, keepdims=True), 1e-12))
+        points = np.array(units, dtype=np.float64) if units else np.zeros((0, vectors.matrix.shape[1]))
+        self.coords, self.explained = _pca_2d(points)
+
+    def role(self, word: str) -> str:
+        """What ``word`` is in the picture, for the number -> word key."""
+        oov = word not in self.vectors
+        if word in self.no_vector:
+            return "query, out of vocabulary, no vector (not drawn)" if oov else "query, no vector (not drawn)"
+        if word in self.words:
+            return "query, out of vocabulary" if oov else "query"
+        return "neighbour of " + ", ".join(self.near[word])
+
+    def draw(self, figure, text: Callable[[str], str], caption: str) -> None:
         from matplotlib.lines import Line2D
 
         axes = figure.add_subplot()
-        palette = _palette(len(drawn))
-        for q, k in edges:
-            axes.plot(*coords[[q, k]].T, color=palette[colour_of_point[q]], alpha=0.3, linewidth=0.8, zorder=1)
-        queries = len(drawn)
-        for k in range(queries, len(labels)):
-            colour = palette[colour_of_point[k]]
+        coords, labels, palette = self.coords, self.labels, _palette(self.queries)
+        for q, k in self.edges:
+            axes.plot(*coords[[q, k]].T, color=palette[self.colour_of_point[q]], alpha=0.3, linewidth=0.8, zorder=1)
+        for k in range(self.queries, len(labels)):
+            colour = palette[self.colour_of_point[k]]
             axes.scatter(*coords[k], s=18, color=colour, zorder=2)
             axes.annotate(text(labels[k]), coords[k], xytext=(3, 3), textcoords="offset points", fontsize=8, color=colour)
         handles = []
-        for q in range(queries):
-            colour, oov = palette[q], labels[q] not in vectors
+        for q in range(self.queries):
+            colour, oov = palette[q], labels[q] not in self.vectors
             face = "white" if oov else colour
             axes.scatter(*coords[q], s=180, marker="*", facecolor=face, edgecolor=colour, linewidth=1.4, zorder=3)
             axes.annotate(text(labels[q]), coords[q], xytext=(5, 5), textcoords="offset points", fontsize=12)
@@ -177,35 +197,16 @@ def plot_neighbourhood(vectors: WordVectors, words: Sequence[str], path, topn: i
             handles.append(
                 Line2D([], [], marker="*", markersize=12, linestyle="", markerfacecolor=face, color=colour, label=legend_label)
             )
-        if queries:
+        if self.queries:
             handles.append(Line2D([], [], marker="o", markersize=5, linestyle="", color="grey", label="in-vocabulary neighbour"))
             axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="query words")
-            axes.set_xlabel(f"PC1 ({100 * explained[0]:.0f}% of variance)")
-            axes.set_ylabel(f"PC2 ({100 * explained[1]:.0f}% of variance)")
+            axes.set_xlabel(f"PC1 ({100 * self.explained[0]:.0f}% of variance)")
+            axes.set_ylabel(f"PC2 ({100 * self.explained[1]:.0f}% of variance)")
             axes.margins(0.12)
         else:
             axes.text(0.5, 0.5, "no query word has a vector", ha="center", va="center", transform=axes.transAxes)
             axes.set_axis_off()
         axes.set_title(caption, fontsize=10)
-
-    _save(draw, path, (9.0, 6.5), font)
-    written = [path]
-    if font is None:
-        key = path.with_suffix(".txt")
-        lines = [f"# {path.name}: the numbers on the plot and their words"]
-        for word, n in numbers.items():
-            if word in no_vector:
-                role = (
-                    "query, out of vocabulary, no vector (not drawn)" if word not in vectors else "query, no vector (not drawn)"
-                )
-            elif word in words:
-                role = "query, out of vocabulary" if word not in vectors else "query"
-            else:
-                role = "neighbour of " + ", ".join(near[word])
-            lines.append(f"{n}\t{word}\t{role}")
-        _write_atomically(key, lambda out: out.write(("\n".join(lines) + "\n").encode("utf-8")))
-        written.append(key)
-    return written
 
 
 def plot_measures(report: dict, path) -> Path:
@@ -438,21 +439,5 @@ def _save(draw: Callable, path: Path, size: tuple[float, float], font: str | Non
         figure = Figure(figsize=size, dpi=110, layout="constrained")
         FigureCanvasAgg(figure)
         draw(figure)
-        _write_atomically(path, lambda out: figure.savefig(out, format="png"))
-
-
-def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a plot is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        with atomic_write(path) as out:
+            figure.savefig(out, format="png")

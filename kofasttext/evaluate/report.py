@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from ..environment import data_dir
 from ..errors import CorpusError
 from .analogy import analogies
-from .classification import OOV_SHARE_BUCKETS, logistic_probe
-from .data import data_dir
 from .oov import oov_query_sets, score_queries
+from .probe import OOV_SHARE_BUCKETS, logistic_probe
 from .similarity import word_similarity
 from .vectors import WordVectors
 
@@ -32,7 +32,7 @@ def evaluate_all(
     named_vectors: dict[str, WordVectors],
     data=None,
     exclude_corpora=None,
-    log=sys.stderr,
+    log: Callable[[str], None] | None = None,
     *,
     count: int = 1000,
     seed: int = 0,
@@ -55,27 +55,30 @@ def evaluate_all(
     exclude_corpora : list of path or (path, column), optional
         The corpora the models were trained on. Default: `default_exclude_corpora` (NSMC's pretraining corpus
         when the data folder has it); ``[]`` excludes no corpus, only the vocabularies.
-    log : file
-        Progress lines go here.
+    log : callable, optional
+        Called with each progress line (the command line prints them on stderr); default: silent.
     count, seed : int
         Queries per OOV set and the seed they are drawn with.
     """
     if exclude_corpora is None:
         exclude_corpora = default_exclude_corpora(data)
+    log = log or (lambda line: None)
     started = time.monotonic()
     sets = shared_query_sets(list(named_vectors.values()), exclude_corpora, log, count=count, seed=seed)
-    print(f"OOV query sets ready in {time.monotonic() - started:.1f} s", file=log, flush=True)
+    log(f"OOV query sets ready in {time.monotonic() - started:.1f} s")
     report = {}
     for name, vectors in named_vectors.items():
-        print(f"evaluating {name} ...", file=log, flush=True)
+        log(f"evaluating {name} ...")
         report[name] = evaluate_model(vectors, sets, data)
     return report
 
 
-def shared_query_sets(models: list[WordVectors], exclude_corpora, log=sys.stderr, *, count: int = 1000, seed: int = 0):
+def shared_query_sets(
+    models: list[WordVectors], exclude_corpora, log: Callable[[str], None] | None = None, *, count: int = 1000, seed: int = 0
+):
     """The OOV sets all of ``models`` answer (`oov.oov_query_sets`): drawn from the first model's vocabulary,
     avoiding ``exclude_corpora`` (cut on whitespace and by every other pretokeniser among the models) and every
-    model's vocabulary."""
+    model's vocabulary; ``log`` is told when a set has to be built."""
     first, *others = models
     return oov_query_sets(
         first.words,
@@ -83,7 +86,7 @@ def shared_query_sets(models: list[WordVectors], exclude_corpora, log=sys.stderr
         other_vocabularies=[vectors.words for vectors in others],
         count=count,
         seed=seed,
-        log=lambda line: print(line, file=log, flush=True),
+        log=log,
         corpus_tokenizers={v.tokenizer: v.split_texts for v in models if v.tokenizer != "whitespace"},
     )
 

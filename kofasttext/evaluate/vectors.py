@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..pretokenize import split_words
+from ..pretokenizers import split_words
 
 
 @dataclass
@@ -26,7 +26,7 @@ class WordVectors:
     name : str
     tokenize : callable
         ``tokenize(text) -> list[str]``: how these vectors cut a text (a review)
-        into words. Default `pretokenize.split_words`; `from_model` gives a
+        into words. Default `pretokenizers.split_words`; `from_model` gives a
         kofasttext model's own pretokeniser, so a kiwi or sentencepiece model is
         asked about the words it was trained on.
     tokenize_many : callable, optional
@@ -47,10 +47,9 @@ class WordVectors:
 
     @classmethod
     def from_model(cls, model, name: str | None = None) -> WordVectors:
+        """The vectors of a kofasttext `Model` or `PPMIModel`, cut by the model's own pretokeniser."""
         name = name or model.config.get("subwords", model.config.get("model", "model"))
-        pretokenizer = getattr(model, "pretokenizer", None)  # a PPMIModel has none: whitespace
-        if pretokenizer is None:
-            return cls(model.words, model.word_vectors(), model.get_word_vector, name)
+        pretokenizer = model.pretokenizer
         return cls(
             model.words,
             model.word_vectors(),

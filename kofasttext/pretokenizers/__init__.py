@@ -10,7 +10,7 @@ the training corpus was cut.
 Three pretokenisers, each in a module of its own:
 
 * ``whitespace`` (default, `whitespace`): whitespace, then punctuation runs
-  split from word runs (`pretokenize.split_words`);
+  split from word runs (`whitespace.split_words`);
 * ``kiwi`` (`kiwi`): kiwipiepy morphemes -- forms, ``form/TAG``, or a
   predicate stem joined with its endings (``몰랐다`` stays whole, ``영화가`` ->
   ``영화``, ``가``); each distinct eojeol analysed once on its own, or each
@@ -34,7 +34,7 @@ A dict in the form that `Pretokenizer.to_config` writes (``{"name": "kiwi",
 
 Interface
 ---------
-Every pretokeniser has ``name``, ``spec`` (the canonical spec string), ``key``
+Every pretokeniser is a `base.Pretokenizer`: it has ``name``, ``spec`` (the canonical spec string), ``key``
 (what identifies its cutting for caches), ``split(line)``,
 ``split_many(lines)`` (batched, lazy, one list of words per line, in order),
 ``to_config()`` (JSON), ``arrays()`` (binary data the model file must carry),
@@ -46,64 +46,16 @@ space, as `split_words` does, and never returns a word containing whitespace.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ModelFileError, UsageError
+from ..errors import KofasttextError, ModelFileError, UsageError
+from .base import Pretokenizer
+from .whitespace import WhitespacePretokenizer, split_words
 
 #: The pretokenisers, in the order the CLI help lists them.
 NAMES = ("whitespace", "kiwi", "sentencepiece")
-
-
-class Pretokenizer:
-    """What every pretokeniser provides (see the module docstring).
-
-    Subclasses set `name` and implement `split`, `to_config` and `spec`; the
-    rest has defaults that fit a pretokeniser with no trained state.
-    """
-
-    name = "pretokenizer"
-    #: True while the pretokeniser still has to be trained on the corpus (`fit`).
-    needs_fit = False
-    #: None, or ``word -> list[str]`` of extra n-grams (see `subwords.SubwordScheme.extra`).
-    extra_subwords = None
-    #: True for a pretokeniser rebuilt from a model file that lacks the trained data it needs.
-    lacks_data = False
-
-    def split(self, line: str) -> list[str]:
-        """Words of one line of (unnormalised) text."""
-        raise NotImplementedError
-
-    def split_many(self, lines: Iterable[str]) -> Iterator[list[str]]:
-        """Words of each line, lazily and in order; batched where that is faster."""
-        return map(self.split, lines)
-
-    def to_config(self) -> dict:
-        """JSON-able description; `from_config` of it gives the same pretokeniser."""
-        raise NotImplementedError
-
-    @property
-    def spec(self) -> str:
-        """The canonical spec string (defaults left out), e.g. ``"kiwi:join"``."""
-        raise NotImplementedError
-
-    @property
-    def key(self) -> str:
-        """What identifies how this pretokeniser cuts text, for cache keys."""
-        return self.spec
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Arrays the model file must store for `from_config` to rebuild this pretokeniser."""
-        return {}
-
-    def fit(self, lines: Iterable[str], seed: int = 0) -> Pretokenizer:
-        """Train on the corpus lines (only when `needs_fit`); returns the trained pretokeniser."""
-        return self
-
-    def __repr__(self) -> str:
-        return f"<kofasttext pretokenizer {self.spec}>"
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str | None]]:
@@ -178,12 +130,22 @@ def from_config(config, arrays: Mapping[str, np.ndarray] | None = None, workers:
     return _class(config["name"], config["name"]).from_config(dict(config), arrays or {}, workers=workers, trained=trained)
 
 
-def _class(name: str, asked: str):
-    # Imported here so that the whitespace pretokeniser costs no kiwipiepy or sentencepiece import.
-    if name == "whitespace":
-        from .whitespace import WhitespacePretokenizer
+def from_model_file(config: Mapping, arrays: Mapping[str, np.ndarray], source: str) -> Pretokenizer:
+    """The pretokeniser of a model file (its ``config`` and ``arrays``), or a `ModelFileError` naming ``source``
+    when it cannot be rebuilt or the file lacks its trained data."""
+    try:
+        pretokenizer = from_config(config.get("pretokenizer"), arrays)
+    except (KofasttextError, KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"{source} has a pretokenizer this kofasttext cannot rebuild: {error}") from None
+    if pretokenizer.lacks_data:
+        raise ModelFileError(f"{source} is damaged: it lacks the trained model of its {pretokenizer.name} pretokenizer")
+    return pretokenizer
 
+
+def _class(name: str, asked: str):
+    if name == "whitespace":
         return WhitespacePretokenizer
+    # Imported here so that the whitespace pretokeniser costs no kiwipiepy or sentencepiece import.
     if name == "kiwi":
         from .kiwi import KiwiPretokenizer
 
@@ -195,41 +157,4 @@ def _class(name: str, asked: str):
     raise UsageError(f"unknown pretokenizer {asked!r}; choose one of {', '.join(NAMES)} (e.g. kiwi:join, sentencepiece:bpe)")
 
 
-def check_options(name: str, options: Mapping[str, str | None], flags: Iterable[str], keys: Iterable[str] = ()) -> None:
-    """Fail with the valid choices on an unknown flag or key, a flag given a value, or a key given none."""
-    flags, keys = tuple(flags), tuple(keys)
-    choices = ", ".join([*flags, *(f"{key}=N" for key in keys)]) or "none"
-    for option, value in options.items():
-        if option in flags and value is None or option in keys and value is not None:
-            continue
-        if option in keys:
-            raise UsageError(f"pretokenizer {name} option {option} needs a value ({option}=N)")
-        shown = option if value is None else f"{option}={value}"
-        raise UsageError(f"unknown option {shown!r} for pretokenizer {name}; options: {choices}")
-
-
-def positive_int(name: str, option: str, value) -> int:
-    """``value`` (a string from a spec, or a number) as a positive int, or a UsageError naming the option."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1 or isinstance(value, bool) or isinstance(value, float) and value != number:
-        raise UsageError(f"pretokenizer {name} option {option} must be a positive integer, got {value!r}")
-    return number
-
-
-def available_cores() -> int:
-    """The cores this process may use: the default number of tokenising threads."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def missing_data(name: str, what: str) -> ModelFileError:
-    """The error of a model whose file lacks the trained data its pretokeniser needs."""
-    return ModelFileError(f"this model's {name} pretokenizer needs its {what}, which its file does not hold")
-
-
-__all__ = ["NAMES", "Pretokenizer", "create", "from_config", "parse_spec"]
+__all__ = ["NAMES", "Pretokenizer", "create", "from_config", "from_model_file", "parse_spec", "split_words"]

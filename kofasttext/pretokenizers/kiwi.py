@@ -26,27 +26,24 @@ And one choice of context, also an option (combinable with the others):
   once, on its own, and its words cached. The cut of an eojeol is then a
   function of the eojeol alone -- the same in every line of the corpus and in a
   query -- and a corpus costs one analysis per distinct eojeol instead of one
-  per line: NSMC (662K lines, 5.1M eojeols, 1.1M distinct) took 45 s and 81
-  CPU-seconds on 2 threads, against 119-210 s and 218-236 CPU-seconds in
-  context (this project's 2-core machine, shared with other jobs).
+  per line (NSMC has 5.1M eojeols, 1.1M of them distinct).
 * in context (``kiwi:context``): Kiwi analyses each line as a whole, so its
   language model can use the neighbouring words to settle an ambiguous one
-  (``재미있는 줄 몰랐다``: 줄 is the bound noun NNB; alone it is 줄 "rope", NNG). On
-  20,000 NSMC lines 2.2% of the morphemes (22% of the lines) come out
-  differently from the per-eojeol cut, but models trained on NSMC with
-  ``kiwi:join`` and ``kiwi:join,context`` scored the same within run-to-run
-  noise (NSMC probe 83.51 / 83.68%, unseen conjugations hit@10 0.773 / 0.768,
-  WS353 0.290 / 0.259), so the 2.6x faster cut is the default.
+  (``재미있는 줄 몰랐다``: 줄 is the bound noun NNB; alone it is 줄 "rope", NNG).
+  It costs about 2.6 times the work, and models trained with either cut scored
+  the same within noise (``benchmarks/RESULTS.md``, "Kiwi: per eojeol or in
+  context"), so the per-eojeol cut is the default.
 
 Every text is normalised (`hangul.normalize`, NUL read as space) before Kiwi
 sees it, so a query is cut like the training text. A form that holds a space
 (Kiwi's multi-word dictionary has names such as ``팀 로빈스``) becomes one word
 per part, so no word ever contains whitespace.
 
-`Kiwi` itself (1-2 s and a few hundred MB to start) is created on first use,
-not when a model is loaded, and shared by every Kiwi pretokeniser of the process
-with the same number of threads (the modes differ only in what is done with its
-tokens), so comparing three kiwi models starts it once. `split_many` uses Kiwi's
+`Kiwi` itself (seconds and a few hundred MB to start) is created on first use,
+not when a model is loaded, and shared (`analyser`) by every Kiwi pretokeniser
+of the process with the same number of threads (the modes differ only in what
+is done with its tokens) and by the evaluator, so comparing three kiwi models
+starts it once. `split_many` uses Kiwi's
 multi-threaded batch API (``Kiwi(num_workers=N).tokenize(texts)``): per eojeol,
 the new eojeols of each `EOJEOL_BATCH_LINES` lines go to it as one list; in
 context, the whole stream of lines goes to it, which analyses them on ``N``
@@ -60,9 +57,10 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+from ..environment import available_cores
 from ..errors import UsageError
-from ..hangul import N_JONG, SYLLABLE_FIRST, SYLLABLE_LAST, normalize
-from . import Pretokenizer, available_cores, check_options
+from ..hangul import normalize, without_final
+from .base import Pretokenizer, check_options
 
 #: Tags of the predicate stems that `join` glues to their endings.
 STEM_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
@@ -81,7 +79,10 @@ _analysers: dict[int, object] = {}  # started Kiwi instances by thread count, sh
 _analysers_lock = threading.Lock()
 
 
-def _analyser(workers: int):
+def analyser(workers: int | None = None):
+    """The process's `kiwipiepy.Kiwi` for ``workers`` threads (default: the cores this process may use),
+    started on the first call. Analyses and `Kiwi.join` do not depend on the thread count."""
+    workers = int(workers or available_cores())
     with _analysers_lock:
         if workers not in _analysers:
             from kiwipiepy import Kiwi
@@ -90,17 +91,20 @@ def _analyser(workers: int):
         return _analysers[workers]
 
 
+def kiwi_version() -> str:
+    """The installed kiwipiepy's version ("unknown" without one): another version may cut text differently,
+    so it is part of every cache key of words cut by Kiwi."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kiwipiepy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _base_tag(tag) -> str:
     # Kiwi writes irregular conjugations as VV-I / VA-R; the morpheme's tag is the part before the mark.
     return str(tag).split("-", 1)[0]
-
-
-def _without_final(syllable: str) -> str:
-    """The syllable with its final consonant removed (닼 -> 다); anything else unchanged."""
-    code = ord(syllable)
-    if SYLLABLE_FIRST <= code <= SYLLABLE_LAST:
-        return chr(code - (code - SYLLABLE_FIRST) % N_JONG)
-    return syllable
 
 
 def _prepare(line: str) -> str:
@@ -146,7 +150,7 @@ class KiwiPretokenizer(Pretokenizer):
     def kiwi(self):
         """The `kiwipiepy.Kiwi` instance (created on first use)."""
         if self._kiwi is None:
-            self._kiwi = _analyser(self.workers)
+            self._kiwi = analyser(self.workers)
         return self._kiwi
 
     @property
@@ -236,13 +240,13 @@ class KiwiPretokenizer(Pretokenizer):
         start, end, tag, drop_final = group
         surface = text[start:end]
         if drop_final and surface:
-            surface = surface[:-1] + _without_final(surface[-1])
+            surface = surface[:-1] + without_final(surface[-1])
         self._add(words, surface, tag)
 
     # -- description -----------------------------------------------------------------------
     def to_config(self) -> dict:
         config = {"name": self.name, "join": self.join, "tags": self.tags, "context": self.context}
-        return {**config, "kiwipiepy": _kiwi_version()}
+        return {**config, "kiwipiepy": kiwi_version()}
 
     @property
     def spec(self) -> str:
@@ -252,7 +256,7 @@ class KiwiPretokenizer(Pretokenizer):
     @property
     def key(self) -> str:
         # Another kiwipiepy version (another model) may cut the same text differently.
-        return f"{self.spec}@kiwipiepy-{_kiwi_version()}"
+        return f"{self.spec}@kiwipiepy-{kiwi_version()}"
 
     @classmethod
     def from_options(cls, options: dict, workers: int | None = None) -> KiwiPretokenizer:
@@ -269,11 +273,3 @@ class KiwiPretokenizer(Pretokenizer):
         flags = {flag: bool(config.get(flag, False)) for flag in ("join", "tags", "context")}
         return cls(**flags, workers=workers)
 
-
-def _kiwi_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("kiwipiepy")
-    except PackageNotFoundError:
-        return "unknown"

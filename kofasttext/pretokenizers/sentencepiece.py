@@ -2,11 +2,10 @@
 
 `fit` trains a unigram (default) or BPE model on a seeded random sample of the
 corpus lines (``sample``, default `DEFAULT_SAMPLE`), each line first cut by
-`pretokenize.split_words` and rejoined with single spaces, so punctuation runs
-are never glued to words. The sample bounds the time: on NSMC's 662K lines,
-reading the corpus, sampling 100K lines and training 32K unigram pieces took
-26-31 s on this project's 2-core machine (BPE: 4.5 s), where training on 300K
-lines took 64 s by itself. SentencePiece's own
+`whitespace.split_words` and rejoined with single spaces, so punctuation runs
+are never glued to words. The sample bounds the time, which grows with the
+lines trained on (measured in ``benchmarks/RESULTS.md``, "SentencePiece:
+training time"). SentencePiece's own
 normalisation is off (``identity``): its default NFKC would turn the
 compatibility jamo of ㅋㅋ into conjoining jamo; text is normalised with
 `hangul.normalize` instead, as everywhere else. ``vocab`` is an upper bound
@@ -43,14 +42,16 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ..environment import available_cores
 from ..errors import CorpusError, UsageError
-from ..pretokenize import split_words
-from . import Pretokenizer, available_cores, check_options, missing_data, positive_int
+from ..validate import positive_int
+from .base import Pretokenizer, check_options, missing_data
+from .whitespace import split_words
 
 MODEL_TYPES = ("unigram", "bpe")
 USES = ("words", "subwords")
 DEFAULT_VOCAB = 32_000
-#: Lines sampled from the corpus to train the piece model (see the module docstring for the timing).
+#: Lines sampled from the corpus to train the piece model: enough for 32K pieces, and it bounds the time.
 DEFAULT_SAMPLE = 100_000
 #: The model file array that holds the trained SentencePiece model.
 MODEL_ARRAY = "pretokenizer_model"
@@ -102,8 +103,8 @@ class SentencePiecePretokenizer(Pretokenizer):
         if use not in USES:
             raise UsageError(f"sentencepiece use must be one of {', '.join(USES)}, got {use!r}")
         self.model_type, self.use = model_type, use
-        self.vocab = positive_int(self.name, "vocab", vocab)
-        self.sample = positive_int(self.name, "sample", sample)
+        self.vocab = positive_int(vocab, f"pretokenizer {self.name} option vocab", from_text=True)
+        self.sample = positive_int(sample, f"pretokenizer {self.name} option sample", from_text=True)
         self.model = bytes(model) if model is not None else None
         self.workers = int(workers or available_cores())
         # A loaded model whose file lacks the piece model: fails on first use, not on load.

@@ -1,17 +1,39 @@
 """The default pretokeniser: whitespace, then punctuation runs split from word runs.
 
-It is `pretokenize.split_words` behind the `Pretokenizer` interface, so a model
-trained before pretokenisers were configurable (config ``"pretokenizer":
-"whitespace"``) and one trained with ``pretokenizer="whitespace"`` cut text the
-same way.
+``"최고!!ㅋㅋ"`` gives ``["최고", "!!", "ㅋㅋ"]``: a run of word characters
+(Python's ``\\w``: letters including Hangul and compatibility jamo, digits,
+underscore) or a run of anything that is neither that nor space. Punctuation
+runs stay as words, because in reviews ``!!`` or ``...`` carry sentiment and are
+useful context. A NUL byte counts as whitespace. Text is normalised
+(`hangul.normalize`) before it is split, so a query is cut exactly like the
+training text.
+
+A model trained before pretokenisers were configurable (config
+``"pretokenizer": "whitespace"`` or none) and one trained with
+``pretokenizer="whitespace"`` cut text the same way. The other pretokenisers
+build on `split_words`: sentencepiece trains on and encodes its output.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
-from ..pretokenize import split_words
-from . import Pretokenizer, check_options
+from ..hangul import normalize
+from .base import Pretokenizer, check_options
+
+_TOKEN = re.compile(r"\w+|[^\w\s]+")
+
+
+def split_words(line: str) -> list[str]:
+    """Words of one line of (unnormalised) text.
+
+    Examples
+    --------
+    >>> split_words("진짜 재밌었다!! ㅋㅋㅋ 10점")
+    ['진짜', '재밌었다', '!!', 'ㅋㅋㅋ', '10점']
+    """
+    return _TOKEN.findall(normalize(line).replace("\x00", " "))
 
 
 class WhitespacePretokenizer(Pretokenizer):

@@ -2,10 +2,11 @@
 
 The recipe is Levy, Goldberg & Dagan, "Improving Distributional Similarity with
 Lessons Learned from Word Embeddings" (TACL 2015), on exactly the words the
-skip-gram trainer sees (`corpus.encode_corpus`: same pretokeniser, same
-``min_count`` pruning, windows closed at line ends), so the two can be compared:
+skip-gram trainer sees (`corpus.encode_corpus`: the same pretokeniser, given as
+``pretokenizer`` and stored in the model; the same ``min_count`` pruning; windows
+closed at line ends), so the two can be compared:
 
-1. count: ``#(w, c)``, how often ``c`` occurs within ``window`` words of ``w`` on
+1. count (`cooccurrence.cooccurrence_counts`): ``#(w, c)``, how often ``c`` occurs within ``window`` words of ``w`` on
    one line, both directions (the counts are symmetric). An occurrence at
    distance ``d`` counts ``(window - d + 1) / window``: the probability that the
    trainer's window, whose half-width is drawn uniformly from ``1..window``,
@@ -41,23 +42,22 @@ import time
 
 import numpy as np
 
-from .corpus import encode_corpus
-from .errors import CorpusError, ModelFileError, UsageError
-from .modelfile import read_model_file, write_model_file
-from .progress import Progress, format_count, format_duration
-from .queries import VectorQueries
-from .vocab import Vocabulary
-
-#: Window positions (token, offset) turned into pair keys at once. Each costs about
-#: 25 bytes while its chunk is sorted and reduced, so 2**24 bound that step to ~420 MB.
-PAIRS_PER_CHUNK = 1 << 24
+from .. import pretokenizers
+from ..corpus import encode_with_progress, fit_pretokenizer
+from ..errors import CorpusError, ModelFileError, UsageError
+from ..modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
+from ..progress import Progress, format_duration
+from ..queries import VectorQueries
+from ..validate import positive_int
+from ..vocab import Vocabulary
+from .cooccurrence import cooccurrence_counts
 
 #: Randomised SVD: extra columns beyond ``dim`` and power iterations (Halko et al.
 #: 2009). The PPMI spectrum is flat (on NSMC the 100th singular value is 11% of the
 #: first), so the trailing vectors converge slowly. Measured on NSMC, dim 100, against
 #: a 300-column, 6-iteration run: top-10 neighbours agree 54% with torch's default
-#: (no oversampling, ``niter=2``), 70% with these settings, which cost ~40 s on two
-#: cores; WS353 and analogy scores did not move beyond noise between any of them.
+#: (no oversampling, ``niter=2``), 70% with these settings; WS353 and analogy scores
+#: did not move beyond noise between any of them.
 SVD_OVERSAMPLE = 10
 SVD_NITER = 4
 
@@ -76,6 +76,7 @@ def train_ppmi(
     column: str | int | None = None,
     progress: bool = True,
     seed: int = 0,
+    pretokenizer="whitespace",
 ) -> PPMIModel:
     """Count-based word vectors: PPMI of co-occurrences, reduced by truncated SVD.
 
@@ -103,7 +104,10 @@ def train_ppmi(
         Show progress lines on stderr.
     seed : int
         Seeds the random projection of the randomised SVD (the same seed gives the
-        same vectors).
+        same vectors), and a sentencepiece pretokeniser's training sample.
+    pretokenizer : str or dict
+        What counts as a word, as for `kofasttext.train` (``"whitespace"``,
+        ``"kiwi:join"``, ``"sentencepiece"``, ...); stored in the model.
 
     Returns
     -------
@@ -112,13 +116,12 @@ def train_ppmi(
     Notes
     -----
     Memory: the corpus as ids (8 bytes a token: ids and line numbers), one chunk
-    of at most `PAIRS_PER_CHUNK` window positions (~25 bytes each, ~420 MB), the
+    of at most `cooccurrence.PAIRS_PER_CHUNK` window positions (~25 bytes each, ~420 MB), the
     distinct co-occurring pairs (16 bytes each, ~40 while a chunk is merged into
     them) and the PPMI matrix (~28 bytes a non-zero value as numpy arrays and as a
     torch sparse tensor). It grows with the number of distinct pairs, not with
-    ``vocabulary ** 2``. NSMC (6.2M tokens, 85K words, window 5: 7.8M distinct pairs,
-    14M positive PPMI values) peaks at 1.3 GB resident and takes 40 s on two cores (70 s shared),
-    most of it in the SVD.
+    ``vocabulary ** 2`` (NSMC's peak and time: ``benchmarks/RESULTS.md``, "PPMI-SVD: memory
+    and time").
 
     Examples
     --------
@@ -132,8 +135,7 @@ def train_ppmi(
     []
     """
     for name, value in (("dim", dim), ("window", window), ("min_count", min_count)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"{name} must be a positive integer, got {value!r}")
+        positive_int(value, name)
     if (
         not isinstance(context_exponent, (int, float, np.integer, np.floating))
         or isinstance(context_exponent, bool)
@@ -146,32 +148,12 @@ def train_ppmi(
     bar = Progress(progress)
     started = time.monotonic()
     try:
-        corpus = encode_corpus(
-            corpus_path,
-            min_count,
-            column,
-            on_progress=lambda s: bar.update(f"reading {corpus_path}: {s.lines:,} lines, {format_count(s.tokens)} tokens"),
-        )
-        for warning in corpus.stats.warnings:
-            bar.message(f"warning: {warning}")
+        words = fit_pretokenizer(pretokenizers.create(pretokenizer), corpus_path, column, int(seed), bar)
+        corpus = encode_with_progress(corpus_path, min_count, column, words, bar)
         nwords = len(corpus.vocab)
-        bar.message(
-            f"read {corpus.stats.lines:,} lines, {corpus.stats.tokens:,} tokens; {nwords:,} words occur >= {min_count} "
-            f"times ({format_duration(time.monotonic() - started)})"
-        )
         if dim > nwords:
             raise UsageError(f"dim={dim} is more than the {nwords} words of the vocabulary; lower dim or min_count")
-
-        first, second, counts = cooccurrence_counts(corpus.tokens, corpus.line_starts, nwords, window, bar=bar)
-        if len(counts) == 0:
-            raise CorpusError(f"no two words of {corpus_path} occur within {window} words of each other on one line")
-        rows, cols, values = ppmi_entries(first, second, counts, nwords, context_exponent)
-        distinct_pairs = len(counts)
-        del first, second, counts
-        bar.message(f"{distinct_pairs:,} distinct pairs, {len(values):,} positive PPMI values")
-        if len(values) == 0:  # only possible when every count is for a word with itself
-            raise CorpusError(f"{corpus_path} gives no positive PPMI value; is every line one repeated word?")
-
+        rows, cols, values, distinct_pairs = _ppmi_matrix(corpus, corpus_path, window, context_exponent, bar)
         bar.update(f"SVD of a {nwords:,} x {nwords:,} matrix, rank {dim}", force=True)
         vectors, singular_values = _truncated_svd(rows, cols, values, nwords, dim, seed)
     finally:
@@ -187,7 +169,7 @@ def train_ppmi(
         "window_weight": "linear",  # (window - d + 1) / window, the trainer's expected window
         "eigenvalue_weight": EIGENVALUE_WEIGHT,
         "svd": {"oversample": SVD_OVERSAMPLE, "niter": SVD_NITER, "seed": int(seed)},
-        "pretokenizer": "whitespace",
+        "pretokenizer": words.to_config(),
         "corpus": os.path.basename(corpus_path),
         "corpus_lines": corpus.stats.lines,
         "corpus_tokens": corpus.stats.tokens,
@@ -195,106 +177,23 @@ def train_ppmi(
         "ppmi_nonzeros": len(values),
         "train_seconds": round(elapsed, 2),
     }
-    return PPMIModel(config, corpus.vocab, vectors, singular_values)
+    return PPMIModel(config, corpus.vocab, vectors, singular_values, words)
 
 
-# -- counting ---------------------------------------------------------------------
-def cooccurrence_counts(
-    tokens: np.ndarray,
-    line_starts: np.ndarray,
-    nwords: int,
-    window: int,
-    pairs_per_chunk: int | None = None,
-    bar: Progress | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted co-occurrence counts of unordered word pairs within ``window`` on one line.
-
-    Parameters
-    ----------
-    tokens, line_starts : np.ndarray
-        An `corpus.EncodedCorpus`'s arrays: ids of the kept tokens, and where each
-        line starts.
-    nwords : int
-        Vocabulary size (ids are ``0..nwords-1``).
-    window : int
-    pairs_per_chunk : int, optional
-        Window positions handled at once (default `PAIRS_PER_CHUNK`): the bound
-        on this step's memory. The result does not depend on it.
-
-    Returns
-    -------
-    first, second : np.ndarray of int32
-        The pair's word ids, ``first <= second``, sorted by ``(first, second)``.
-    counts : np.ndarray of int64
-        ``sum(window - d + 1)`` over the pair's occurrences at distance ``d``
-        (``window`` times the expected count of the trainer's random window). The
-        symmetric counts are ``#(a, b) = #(b, a) = counts`` for ``a != b`` and
-        ``#(a, a) = 2 * counts``: each occurrence of ``a`` sees the other.
-
-    Examples
-    --------
-    >>> tokens = np.array([0, 1, 0, 2], dtype=np.int32)  # 영화 재밌다 영화 ㅋㅋ
-    >>> first, second, counts = cooccurrence_counts(tokens, np.array([0, 4]), 3, window=2)
-    >>> [(int(a), int(b), int(n)) for a, b, n in zip(first, second, counts)]
-    [(0, 0, 1), (0, 1, 4), (0, 2, 2), (1, 2, 1)]
-    """
-    tokens = np.asarray(tokens)
-    ntokens = len(tokens)
-    line_of = np.repeat(np.arange(len(line_starts) - 1, dtype=np.int32), np.diff(line_starts))
-    # A pair key holds both ids (lo * nwords + hi) and, in its low bits, d - 1; one
-    # in-place sort of plain int64 then groups each pair and keeps its weights.
-    shift = max(1, int(window - 1).bit_length())
-    if (nwords * nwords) << shift >= 2**63:
-        raise UsageError(f"a vocabulary of {nwords:,} words is too large to count pairs of")
-    block = max(1, (pairs_per_chunk or PAIRS_PER_CHUNK) // window)
-    total_keys = np.zeros(0, dtype=np.int64)
-    total_counts = np.zeros(0, dtype=np.int64)
-    for start in range(0, ntokens, block):
-        end = min(start + block, ntokens)
-        pieces = []
-        for d in range(1, window + 1):
-            stop = min(end, ntokens - d)
-            if stop <= start:
-                break
-            same_line = line_of[start:stop] == line_of[start + d : stop + d]
-            a = tokens[start:stop][same_line]
-            b = tokens[start + d : stop + d][same_line]
-            lo = np.minimum(a, b).astype(np.int64)
-            lo *= nwords
-            lo += np.maximum(a, b)
-            lo <<= shift
-            lo |= d - 1
-            pieces.append(lo)
-        keys = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-        del pieces
-        if len(keys) == 0:  # every pair of this chunk crosses a line end
-            continue
-        keys.sort()
-        weights = window - (keys & ((1 << shift) - 1))
-        keys >>= shift
-        first_of_run = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        chunk_keys, chunk_counts = keys[first_of_run], np.add.reduceat(weights, first_of_run)
-        del keys, weights, first_of_run
-        total_keys, total_counts = _merge(total_keys, total_counts, chunk_keys, chunk_counts)
-        if bar is not None:
-            bar.update(f"counting co-occurrences: {100 * end / ntokens:.0f}%, {len(total_keys):,} distinct pairs")
-    return (total_keys // nwords).astype(np.int32), (total_keys % nwords).astype(np.int32), total_counts
+def _ppmi_matrix(corpus, corpus_path: str, window: int, context_exponent: float, bar: Progress):
+    """Steps 1 and 2: the positive PPMI entries ``(rows, cols, values)`` and the number of distinct pairs."""
+    nwords = len(corpus.vocab)
+    first, second, counts = cooccurrence_counts(corpus.tokens, corpus.line_starts, nwords, window, bar=bar)
+    if len(counts) == 0:
+        raise CorpusError(f"no two words of {corpus_path} occur within {window} words of each other on one line")
+    rows, cols, values = ppmi_entries(first, second, counts, nwords, context_exponent)
+    bar.message(f"{len(counts):,} distinct pairs, {len(values):,} positive PPMI values")
+    if len(values) == 0:  # only possible when every count is for a word with itself
+        raise CorpusError(f"{corpus_path} gives no positive PPMI value; is every line one repeated word?")
+    return rows, cols, values, len(counts)
 
 
-def _merge(keys_a, counts_a, keys_b, counts_b) -> tuple[np.ndarray, np.ndarray]:
-    """Sum two sorted, duplicate-free (key, count) lists into one."""
-    if len(keys_a) == 0:
-        return keys_b, counts_b
-    keys = np.concatenate((keys_a, keys_b))
-    # A stable sort of two sorted runs is one linear merge (timsort finds the runs).
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    counts = np.concatenate((counts_a, counts_b))[order]
-    del order
-    first_of_run = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[first_of_run], np.add.reduceat(counts, first_of_run)
-
-
+# -- weighing ----------------------------------------------------------------------
 def ppmi_entries(
     first: np.ndarray, second: np.ndarray, counts: np.ndarray, nwords: int, context_exponent: float = 0.75
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -382,11 +281,20 @@ class PPMIModel(VectorQueries):
     False
     """
 
-    def __init__(self, config: dict, vocab: Vocabulary, vectors: np.ndarray, singular_values: np.ndarray):
+    def __init__(
+        self,
+        config: dict,
+        vocab: Vocabulary,
+        vectors: np.ndarray,
+        singular_values: np.ndarray,
+        pretokenizer: pretokenizers.Pretokenizer | None = None,
+    ):
         self.config = config
         self.vocab = vocab
         self.vectors = vectors
         self.singular_values = singular_values
+        # Files from before train_ppmi took a pretokeniser say "whitespace".
+        self.pretokenizer = pretokenizer or pretokenizers.from_config(config.get("pretokenizer"))
 
     @property
     def dim(self) -> int:
@@ -421,19 +329,20 @@ class PPMIModel(VectorQueries):
             "vectors": np.asarray(self.vectors, dtype=np.float32),
             "counts": self.vocab.counts.astype(np.int64),
             "singular_values": np.asarray(self.singular_values, dtype=np.float32),
+            **self.pretokenizer.arrays(),
         }
-        write_model_file(path, self.config, self.vocab.words, arrays)
+        write_model_file(path, "ppmi", self.config, self.vocab.words, arrays)
 
     @classmethod
     def load(cls, path: str) -> PPMIModel:
         """Open a model file written by `save`; the vectors are memory-mapped, not read."""
-        return cls._from_file(path, *read_model_file(path))
+        return cls.from_container(read_model_file(path), path)
 
     @classmethod
-    def _from_file(cls, path: str, config: dict, words: list[str], arrays: dict[str, np.ndarray]) -> PPMIModel:
-        """The model in the parts `read_model_file` gave for ``path``, checked."""
-        if config.get("model") != "ppmi":
-            raise ModelFileError(f"{path} is not a PPMI model (its model is {config.get('model')!r})")
+    def from_container(cls, container: ContainerFile, path: str) -> PPMIModel:
+        """The model in a file `read_model_file` opened, checked."""
+        expect_kind(path, container.kind, "ppmi")
+        config, words, arrays = container.config, container.words, container.arrays
         missing = [name for name in _ARRAYS if name not in arrays]
         if missing:
             raise ModelFileError(f"{path} is damaged: it lacks {', '.join(missing)}")
@@ -445,4 +354,6 @@ class PPMIModel(VectorQueries):
             or arrays["singular_values"].shape != (vectors.shape[1],)
         ):
             raise ModelFileError(f"{path} is damaged: its arrays do not match its vocabulary")
-        return cls(config, Vocabulary(words, np.asarray(arrays["counts"])), vectors, np.asarray(arrays["singular_values"]))
+        pretokenizer = pretokenizers.from_model_file(config, arrays, path)
+        vocab = Vocabulary(words, np.asarray(arrays["counts"]))
+        return cls(config, vocab, vectors, np.asarray(arrays["singular_values"]), pretokenizer)

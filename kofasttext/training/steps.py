@@ -1,6 +1,11 @@
 """The hot loop: one minibatch of skip-gram or CBOW with negative sampling, as
 plain tensor code with closed-form gradients (no autograd).
 
+A step takes the `Parameters` the workers share (the two matrices it updates in
+place and the subword table it reads) and one `Batch` (what the loop drew), and
+returns the batch's summed loss, as fastText's ``Model::update`` takes the
+shared matrices and one thread's ``Model::State``.
+
 Semantics (each choice is tested in ``tests/test_training.py``):
 
 * A word vector is the SUM of its rows in the input matrix: its own row and one
@@ -38,11 +43,39 @@ Semantics (each choice is tested in ``tests/test_training.py``):
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 
 #: At most this many of a row's updates in one minibatch count in full.
 MAX_SUMMED_UPDATES = 8
+
+
+class Parameters(NamedTuple):
+    """What every worker shares: the matrices a step updates in place, and the subword table it reads."""
+
+    input_matrix: torch.Tensor  # float32 [words + used buckets, d]
+    output_matrix: torch.Tensor  # float32 [words, d]
+    subword_offsets: torch.Tensor  # int64 [words + 1]: word w's rows are subword_rows[offsets[w]:offsets[w + 1]]
+    subword_rows: torch.Tensor  # int64 [table size]: rows of input_matrix
+
+
+class Batch(NamedTuple):
+    """One minibatch, as the training loop drew it.
+
+    ``centres[pair_centre[j]]`` and ``pair_context[j]`` are the j-th (centre,
+    context) pair; ``negatives[i]`` are the negatives of centre ``i``, shared by
+    its pairs, standing for ``neg`` negatives per prediction (each weighted by
+    ``pairs * neg / K``).
+    """
+
+    centres: torch.Tensor  # int64 [B]: word id of each centre position
+    pair_centre: torch.Tensor  # int64 [P]: index into centres of each pair's centre
+    pair_context: torch.Tensor  # int64 [P]: word id of each pair's context word
+    negatives: torch.Tensor  # int64 [B, K]
+    lr: float
+    neg: int
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -126,43 +159,29 @@ def _update_output(output_matrix, inputs, targets, target_input, negatives, nega
     return loss, input_grad
 
 
-def skipgram_step(
-    input_matrix, output_matrix, subword_offsets, subword_rows, centres, pair_centre, pair_context, negatives, lr, neg=None
-):
-    """One skip-gram minibatch; updates both matrices in place, returns the summed loss.
-
-    Parameters
-    ----------
-    centres : int64 [B]
-        Word id of each centre position.
-    pair_centre : int64 [P]
-        For each (centre, context) pair, the index of its centre in ``centres``.
-    pair_context : int64 [P]
-        Word id of each pair's context word.
-    negatives : int64 [B, K]
-        Negatives of each centre, shared by its pairs.
-    neg : int, optional
-        Negatives per prediction that ``negatives`` stand for: each is weighted by
-        ``pairs * neg / K`` (default ``neg = K``).
-    """
-    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(centres, subword_offsets, subword_rows)
+def skipgram_step(parameters: Parameters, batch: Batch) -> float:
+    """One skip-gram minibatch: each centre word's vector predicts its context words.
+    Updates both matrices in place, returns the summed loss."""
+    input_matrix, output_matrix, offsets, rows = parameters
+    centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
+    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(centres, offsets, rows)
     hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [B, d]
-    negative_weight = torch.bincount(pair_centre, minlength=len(centres)) * ((neg or negatives.shape[1]) / negatives.shape[1])
-    loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, lr)
+    negative_weight = torch.bincount(pair_centre, minlength=len(centres)) * (batch.neg / negatives.shape[1])
+    loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr)
     _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad)
     return loss
 
 
-def cbow_step(
-    input_matrix, output_matrix, subword_offsets, subword_rows, centres, pair_centre, pair_context, negatives, lr, neg=None
-):
-    """One CBOW minibatch (same arguments as `skipgram_step`).
+def cbow_step(parameters: Parameters, batch: Batch) -> float:
+    """One CBOW minibatch (the same arguments as `skipgram_step`).
 
     The mean of the context words' vectors predicts each centre word; each context
     word vector then moves by the full input gradient (word2vec's CBOW), split
     evenly over its rows.
     """
-    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(pair_context, subword_offsets, subword_rows)
+    input_matrix, output_matrix, offsets, rows = parameters
+    centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
+    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(pair_context, offsets, rows)
     context_vectors = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [P, d]
     contexts_per_centre = torch.bincount(pair_centre, minlength=len(centres))
     has_context = contexts_per_centre > 0
@@ -171,9 +190,9 @@ def cbow_step(
     hidden /= contexts_per_centre.clamp(min=1).unsqueeze(1)
     # A centre with no context word predicts nothing: its negatives get weight 0.
     index = torch.arange(len(centres), device=centres.device)
-    negative_weight = has_context * ((neg or negatives.shape[1]) / negatives.shape[1])
+    negative_weight = has_context * (batch.neg / negatives.shape[1])
     loss, hidden_grad = _update_output(
-        output_matrix, hidden, centres[has_context], index[has_context], negatives, negative_weight, lr
+        output_matrix, hidden, centres[has_context], index[has_context], negatives, negative_weight, batch.lr
     )
     _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre))
     return loss

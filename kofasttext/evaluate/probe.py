@@ -2,7 +2,7 @@
 
 This measures the embedding, not a classifier: the review vector is the plain
 mean of its words' vectors (words cut by each model's own pretokeniser,
-`WordVectors.tokenize`: `pretokenize.split_words` unless the model was trained
+`WordVectors.tokenize`: `pretokenizers.split_words` unless the model was trained
 on kiwi morphemes or sentencepiece pieces; words without a vector are left out
 of the mean), and the classifier is linear.
 

@@ -22,15 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import pretokenizers
-from .corpus import TSV_SUFFIXES, iter_lines
-from .errors import CorpusError, ModelFileError, UsageError
-from .model import Model
-from .modelfile import read_model_file, write_model_file
-from .progress import Progress, format_duration
-from .vocab import Vocabulary
+from ..errors import ModelFileError, UsageError
+from ..model import Model
+from ..modelfile import expect_kind, read_model_file, write_model_file
+from ..progress import Progress, format_duration
+from .data import check_labels, check_texts
 
-FILE_KIND = "text_classifier"
 _NET_PREFIX = "net."
 
 
@@ -99,7 +96,7 @@ class _WordTable:
             for word in words[:max_words]:
                 word_id = self.ids.get(word)
                 if word_id is None:
-                    rows = self.model._matrix_rows(word)
+                    rows = self.model.input_rows(word)
                     self.rows.append(rows)
                     self.offsets.append(self.offsets[-1] + len(rows))
                     word_id = self.ids[word] = len(self.offsets) - 1
@@ -137,61 +134,6 @@ class _Network(nn.Module):
         x = self.dropout(words[word_index]).transpose(1, 2)  # [batch, dim, length]
         pooled = [conv(x).relu().amax(dim=2) for conv in self.convolutions]
         return self.output(self.dropout(torch.cat(pooled, dim=1)))
-
-
-def _check_texts(texts, what: str = "texts") -> list[str]:
-    if isinstance(texts, str):
-        raise UsageError(f"{what} must be a list of strings, not one string")
-    texts = list(texts)
-    if not texts:
-        raise UsageError(f"no {what} given")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise UsageError(f"{what}[{i}] is {type(text).__name__}, not a string")
-    return texts
-
-
-def _check_labels(labels, count: int) -> tuple[list, np.ndarray]:
-    """(classes, label indices). Labels are all 0/1 integers or all strings."""
-    labels = list(labels)
-    if len(labels) != count:
-        raise UsageError(f"{count} texts but {len(labels)} labels")
-
-    def is_binary(label) -> bool:
-        return isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)) and label in (0, 1)
-
-    if all(isinstance(label, str) for label in labels):
-        classes = sorted(set(labels))
-    elif all(is_binary(label) for label in labels):
-        labels = [int(label) for label in labels]
-        classes = [0, 1]
-    else:
-        bad = next((label for label in labels if not (isinstance(label, str) or is_binary(label))), None)
-        found = f"got {bad!r}" if bad is not None else "got a mix of both"
-        raise UsageError(f"labels must be all 0/1 or all strings; {found}")
-    if len(set(labels)) < 2:
-        raise UsageError(f"labels need at least two classes; all are {labels[0]!r}")
-    index = {label: i for i, label in enumerate(classes)}
-    return classes, np.array([index[label] for label in labels], dtype=np.int64)
-
-
-def read_labelled(path: str, text_column: str = "document", label_column: str = "label") -> tuple[list[str], list]:
-    """Texts and labels of a ``.tsv`` file with a header (NSMC's ``id document label``).
-
-    Labels that are all ``0``/``1`` become integers; others stay strings.
-    """
-    if not path.lower().endswith(TSV_SUFFIXES):
-        raise UsageError(f"{path} is not a .tsv file; labelled data needs a header and a {label_column!r} column")
-    texts = list(iter_lines(path, column=text_column))
-    labels = [label.strip() for label in iter_lines(path, column=label_column)]
-    if not texts:
-        raise CorpusError(f"{path} has a header but no rows")
-    for number, label in enumerate(labels, start=2):
-        if not label:
-            raise CorpusError(f"{path} line {number} has an empty {label_column!r}")
-    if set(labels) <= {"0", "1"}:
-        labels = [int(label) for label in labels]
-    return texts, labels
 
 
 class TextClassifier:
@@ -237,8 +179,8 @@ class TextClassifier:
         accuracy is measured and the best epoch's weights are kept.
         `history` lists each epoch's loss and held-out accuracy.
         """
-        texts = _check_texts(texts)
-        self.classes, targets = _check_labels(labels, len(texts))
+        texts = check_texts(texts)
+        self.classes, targets = check_labels(labels, len(texts))
         s = self.settings
         torch.manual_seed(s.seed)
         rng = np.random.default_rng(s.seed)
@@ -344,7 +286,7 @@ class TextClassifier:
     def predict_proba(self, texts) -> np.ndarray:
         """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
         self._require_fitted()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if len(self._table.ids) > MAX_TABLE_WORDS:
             self._table = _WordTable(self.model)
         return self._probabilities(self._table.encode(texts, self.settings.max_words))
@@ -372,39 +314,29 @@ class TextClassifier:
         """Write the classifier, with its fine-tuned rows, to one file (atomic, no pickle)."""
         self._require_fitted()
         model = self.model
-        arrays = {**model._query_arrays(), "input_matrix": self._network.embedding.weight.detach().numpy()}
+        arrays = {**model.query_arrays(), "input_matrix": self._network.embedding.weight.detach().numpy()}
         for name, tensor in self._network.state_dict().items():
             if not name.startswith("embedding"):
                 arrays[_NET_PREFIX + name] = tensor.numpy()
         config = {
-            "kind": FILE_KIND,
             "model": model.config,
             "settings": {**asdict(self.settings), "widths": list(self.settings.widths)},
             "classes": self.classes,
             "scale": self._scale,
             "history": self.history,
         }
-        write_model_file(path, config, model.words, arrays)
+        write_model_file(path, "text_classifier", config, model.words, arrays)
 
     @classmethod
     def load(cls, path: str) -> TextClassifier:
         """Open a classifier written by `save` (or ``kofasttext classify train``)."""
-        config, words, arrays = read_model_file(path)
-        if config.get("kind") != FILE_KIND:
+        kind, config, words, arrays = read_model_file(path)
+        if kind in ("model", "ppmi"):
             raise ModelFileError(f"{path} is a word-vector model, not a classifier (make one with `kofasttext classify train`)")
+        expect_kind(path, kind, "text_classifier")
         try:
-            model_config = config["model"]
+            model = Model.from_arrays(config["model"], words, arrays, source=path)
             settings = {**config["settings"], "widths": tuple(config["settings"]["widths"])}
-            model = Model(
-                model_config,
-                Vocabulary(words, np.asarray(arrays["counts"])),
-                arrays["input_matrix"],
-                np.zeros((0, arrays["input_matrix"].shape[1]), dtype=np.float32),
-                np.asarray(arrays["subword_offsets"]),
-                arrays["subword_rows"],
-                np.asarray(arrays["used_buckets"]) if "used_buckets" in arrays else None,
-                pretokenizers.from_config(model_config.get("pretokenizer"), arrays),
-            )
             classifier = cls(model, **settings)
             classifier.classes = config["classes"]
             classifier._scale = float(config["scale"])

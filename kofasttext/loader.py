@@ -1,0 +1,45 @@
+"""`load`: the one function that opens any word-vector file kofasttext reads.
+
+It reads the container's header once (`modelfile.read_model_file`; the arrays are only memory-mapped) and
+dispatches on the kind the header names: a subword model (`Model`) or a PPMI count model (`PPMIModel`). A
+classifier or a corpus cache is refused with a message that says what the file is and how to use it. Readers
+of other programs' formats join here, so that ``kft.load`` and ``kofasttext eval`` take them all.
+"""
+
+from __future__ import annotations
+
+from .baselines.ppmi import PPMIModel
+from .errors import ModelFileError
+from .model import Model
+from .modelfile import KINDS, read_model_file
+
+
+def load(path: str) -> Model | PPMIModel:
+    """Load a model saved by `Model.save` (or the ``kofasttext train`` command), or a count model saved by
+    `PPMIModel.save`.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, damaged, another program's, or a kofasttext file that holds no word vectors
+        (a classifier: use `TextClassifier.load`).
+
+    Examples
+    --------
+    >>> import kofasttext as kft
+    >>> model = kft.load("nsmc.kft")  # doctest: +SKIP
+    >>> model["몰랐겠지"].shape  # doctest: +SKIP
+    (100,)
+    """
+    container = read_model_file(path)
+    kind = container.kind
+    if kind == "model":
+        return Model.from_container(container, path)
+    if kind == "ppmi":
+        return PPMIModel.from_container(container, path)
+    if kind == "text_classifier":
+        raise ModelFileError(
+            f"{path} is {KINDS[kind]}, not word vectors: load it with kft.TextClassifier.load "
+            "or use it with `kofasttext classify predict`"
+        )
+    raise ModelFileError(f"{path} is {KINDS[kind]}, not word vectors")

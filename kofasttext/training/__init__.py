@@ -1,0 +1,18 @@
+"""Training subword vectors: `train` (in `trainer`), the Hogwild loop over the corpus (`loop`), the minibatch
+arithmetic (`steps`) and the options a model records (`options`).
+
+The package is called ``training``, not ``train``, so that importing it never shadows the function
+``kofasttext.train``; `train` is imported on first use, so that `options` can be read without torch.
+"""
+
+from .options import MODELS
+
+__all__ = ["MODELS", "train"]
+
+
+def __getattr__(name):
+    if name == "train":
+        from .trainer import train
+
+        return train
+    raise AttributeError(f"module 'kofasttext.training' has no attribute {name!r}")

@@ -1,0 +1,324 @@
+"""The Hogwild loop: worker threads train on stretches of the corpus at once and update the shared matrices
+without locks, as fastText's do.
+
+The loop follows fastText's skip-gram (or CBOW): epochs over the corpus in file order; each occurrence is kept
+with the subsampling probability (`Vocabulary.keep_probabilities`); each kept centre word gets a window
+half-width drawn uniformly from ``1..window`` and is paired with every kept word that close to it on the same
+line; the learning rate falls linearly from ``lr`` to 0 over all ``epoch * tokens`` corpus tokens. The minibatch
+arithmetic is in `steps`.
+
+Work is handed out in chunks of the corpus (`WorkQueue`), in corpus order, epoch after epoch, so one worker
+trains in exactly the order of the corpus, and every chunk draws its random numbers from its own seed, whichever
+worker trains it: one thread and one seed give bit-identical vectors. Chunks fully trained are recorded, which
+is what a checkpoint stores and `--resume` skips.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import TrainingError, TrainingInterrupted
+from ..model import Model
+from ..progress import format_count, format_duration
+from .steps import Batch, Parameters, cbow_step, skipgram_step
+
+#: Each centre word draws this many times ``neg`` negatives, shared by its pairs
+#: (see `steps`): 1 cost 0.4-0.5 points of NSMC accuracy, 2 matched per-pair draws.
+NEGATIVES_PER_CENTRE = 2
+
+#: Centre words per minibatch: larger batches are faster, but sum more updates
+#: computed from the same stale parameters. A small corpus gets smaller batches so
+#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker.
+MAX_BATCH_CENTRES = 1024
+MIN_BATCH_CENTRES = 16
+MIN_STEPS_PER_EPOCH = 256
+
+#: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
+#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
+#: and the model would be useless long before it overflowed to inf.
+DIVERGED_LOSS_PER_PAIR = 100.0
+
+#: Work is handed out in chunks of the corpus: enough per worker to balance the
+#: load, none so short that a chunk's set-up dominates.
+CHUNKS_PER_WORKER = 16
+MIN_CHUNK_TOKENS = 20_000
+
+
+@dataclass
+class _Plan:
+    """Everything the workers read; ``parameters`` holds the two matrices they write."""
+
+    tokens: torch.Tensor  # int32 [N]
+    line_starts: torch.Tensor  # int64 [lines + 1]: a token's line is found per chunk, not stored per token
+    keep_probability: torch.Tensor  # float32 [nwords]
+    negative_table: torch.Tensor  # int32 [T]
+    window_offsets: torch.Tensor  # int64 [2 * window]: -window..-1, 1..window
+    parameters: Parameters
+    step: Callable[[Parameters, Batch], float]
+    window: int
+    neg: int
+    lr: float
+    seed: int
+    batch_centres: int
+    device: torch.device
+
+
+class WorkQueue:
+    """Chunks to train, in order, and the counters the workers write (each its own slot).
+
+    Chunk ``k`` is stretch ``k % nchunks`` of the corpus in epoch ``k // nchunks``.
+    """
+
+    def __init__(self, workers: int, ntokens: int, epochs: int, nchunks: int, completed: list[int]):
+        self.bounds = np.linspace(0, ntokens, nchunks + 1).astype(np.int64)
+        self.nchunks = nchunks
+        self.total = epochs * ntokens
+        self.completed = list(completed)  # chunk ids fully trained (list.append is atomic)
+        self._pending = iter(sorted(set(range(epochs * nchunks)) - set(completed)))
+        self._lock = threading.Lock()
+        self.resumed = int(sum(self.size(chunk) for chunk in completed))
+        self.done = np.zeros(workers, dtype=np.int64)  # tokens trained in this run
+        self.loss = np.zeros(workers)
+        self.pairs = np.zeros(workers)
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self._running = workers
+        self.finished = threading.Event()  # set when the last worker has returned
+
+    def worker_finished(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if self._running == 0:
+                self.finished.set()
+
+    def size(self, chunk: int) -> int:
+        index = chunk % self.nchunks
+        return int(self.bounds[index + 1] - self.bounds[index])
+
+    def next_chunk(self) -> tuple[int, int, int, int] | None:
+        """``(chunk, epoch, low, high)`` of the next chunk to train, or None when all are taken."""
+        with self._lock:
+            chunk = next(self._pending, None)
+        if chunk is None:
+            return None
+        epoch, index = divmod(chunk, self.nchunks)
+        return chunk, epoch, int(self.bounds[index]), int(self.bounds[index + 1])
+
+    def progress(self) -> float:
+        return (self.resumed + int(self.done.sum())) / self.total
+
+
+class TrainingRun:
+    """One training run: the shared matrices, the workers, progress and checkpoints.
+
+    ``previous`` is the checkpoint a resumed run continues (its matrices and its completed chunks); without
+    one the matrices start as fastText's do.
+    """
+
+    def __init__(self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None, pretokenizer):
+        self.corpus, self.offsets, self.rows, self.used_buckets = corpus, offsets, rows, used_buckets
+        self.config, self.workers, self.bar, self.pretokenizer = config, workers, bar, pretokenizer
+        vocab, dim = corpus.vocab, config["dim"]
+        ntokens = len(corpus.tokens)
+        if previous is None:
+            # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
+            generator = torch.Generator().manual_seed(config["seed"])
+            input_matrix = torch.empty(len(vocab) + len(used_buckets), dim).uniform_(-1 / dim, 1 / dim, generator=generator)
+            output_matrix = torch.zeros(len(vocab), dim)
+            nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
+            completed = []
+        else:
+            input_matrix = torch.from_numpy(np.array(previous.input_matrix))
+            output_matrix = torch.from_numpy(np.array(previous.output_matrix))
+            nchunks = previous.config["checkpoint"]["nchunks"]
+            completed = previous.config["checkpoint"]["completed_chunks"]
+        parameters = Parameters(
+            input_matrix.to(device),
+            output_matrix.to(device),
+            torch.from_numpy(offsets).to(device),
+            torch.from_numpy(rows.astype(np.int64)).to(device),
+        )
+        self.plan = _Plan(
+            tokens=torch.from_numpy(corpus.tokens),
+            line_starts=torch.from_numpy(corpus.line_starts),
+            keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])),
+            negative_table=torch.from_numpy(vocab.negative_table()),
+            window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]),
+            parameters=parameters,
+            step=skipgram_step if config["model"] == "skipgram" else cbow_step,
+            window=config["window"],
+            neg=config["neg"],
+            lr=config["lr"],
+            seed=config["seed"],
+            batch_centres=int(np.clip(ntokens // workers // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)),
+            device=device,
+        )
+        self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed)
+
+    def model(self, config: dict) -> Model:
+        """The matrices as they are now, as a `Model` with ``config``."""
+        parameters = self.plan.parameters
+        return Model(
+            config,
+            self.corpus.vocab,
+            parameters.input_matrix.cpu().numpy(),
+            parameters.output_matrix.cpu().numpy(),
+            self.offsets,
+            self.rows,
+            self.used_buckets,
+            self.pretokenizer,
+        )
+
+    def save_checkpoint(self, path: str) -> None:
+        # Chunks recorded as complete before the copy starts are fully in it;
+        # the others are trained again on resume.
+        completed = sorted(self.queue.completed)
+        state = {"nchunks": self.queue.nchunks, "completed_chunks": completed, "progress": self.queue.progress()}
+        self.model({**self.config, "checkpoint": state}).save(path)
+
+    def train(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
+        """Run the workers to the end, showing progress and saving checkpoints; Ctrl-C saves one and raises
+        `TrainingInterrupted` (a plain KeyboardInterrupt without a checkpoint file)."""
+        queue = self.queue
+        threads = [threading.Thread(target=_work, args=(r, self.plan, queue), daemon=True) for r in range(self.workers)]
+        started = last_checkpoint = time.monotonic()
+        for thread in threads:
+            thread.start()
+        # The main thread waits on the queue's own event, never in Thread.join: a join that Ctrl-C cuts short can
+        # leave CPython believing a worker has ended while it still runs, and the process then aborts at exit
+        # ("terminate called without an active exception") instead of saving the checkpoint and exiting 130.
+        try:
+            while not queue.finished.wait(timeout=0.25):
+                self._show(time.monotonic() - started)
+                if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
+                    self.save_checkpoint(checkpoint)
+                    last_checkpoint = time.monotonic()
+        except KeyboardInterrupt:
+            queue.stop.set()
+            queue.finished.wait()
+            if not checkpoint:
+                raise
+            self.save_checkpoint(checkpoint)
+            raise TrainingInterrupted(
+                f"interrupted at {100 * queue.progress():.1f}%; checkpoint saved to {checkpoint} (continue with --resume)"
+            ) from None
+        if queue.errors:
+            raise queue.errors[0]
+        elapsed = time.monotonic() - started
+        trained = int(queue.done.sum())
+        self.bar.update(
+            f"trained {trained:,} tokens in {format_duration(elapsed)} ({format_count(trained / max(elapsed, 1e-9))} "
+            f"words/s), loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f}",
+            force=True,
+        )
+
+    def _show(self, elapsed: float) -> None:
+        queue = self.queue
+        trained = int(queue.done.sum())
+        if trained == 0:
+            return
+        speed = trained / max(elapsed, 1e-9)
+        fraction = queue.progress()
+        epochs = self.config["epoch"]
+        self.bar.update(
+            f"epoch {min(epochs, int(fraction * epochs) + 1)}/{epochs} {100 * fraction:5.1f}% | "
+            f"{format_count(speed)} words/s ({format_count(speed / self.workers)}/thread) | "
+            f"lr {self.plan.lr * max(0.0, 1 - fraction):.4f} | loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f} | "
+            f"ETA {format_duration((1 - fraction) * queue.total / speed)}"
+        )
+
+
+def _work(rank: int, plan: _Plan, queue: WorkQueue) -> None:
+    # OpenMP's thread count is per thread: a new thread starts with all cores.
+    torch.set_num_threads(1)
+    try:
+        while not queue.stop.is_set():
+            chunk = queue.next_chunk()
+            if chunk is None:
+                return
+            if _train_chunk(rank, chunk, plan, queue):
+                queue.completed.append(chunk[0])
+    except BaseException as error:  # surfaced by the main thread
+        queue.errors.append(error)
+        queue.stop.set()
+    finally:
+        queue.worker_finished()
+
+
+class _Chunk:
+    """The kept (subsampled) positions of one chunk, with their word ids and lines."""
+
+    def __init__(self, plan: _Plan, low: int, high: int, generator: torch.Generator):
+        tokens = plan.tokens[low:high]
+        keep = torch.rand(high - low, generator=generator) < plan.keep_probability[tokens.long()]
+        kept = torch.nonzero(keep).squeeze(1)
+        self.tokens = tokens[kept].long()  # [n]
+        # Context never crosses a line; a per-token line table would cost 4 bytes per corpus token in memory.
+        self.lines = torch.searchsorted(plan.line_starts, kept + low, right=True)  # [n]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue: WorkQueue) -> bool:
+    """Train on tokens ``low:high`` in ``epoch``; False if stopped before the end."""
+    chunk_id, epoch, low, high = chunk
+    generator = torch.Generator().manual_seed(plan.seed * 1_000_003 + chunk_id)
+    kept = _Chunk(plan, low, high, generator)
+    counted = 0
+    # A minibatch takes every nbatches-th kept position of the chunk, not a run of consecutive ones. Its updates
+    # are summed from stale rows, so they must be nearly independent: a run of 1024 consecutive centres can be one
+    # long homogeneous document (a table, a hex dump, a list of names), whose words share n-grams and predict one
+    # another, and their summed steps on the same rows made training diverge on general prose. Spread over the
+    # chunk, a batch mixes documents as sequential SGD's neighbouring updates do.
+    nbatches = max(1, math.ceil(len(kept) / plan.batch_centres))
+    for index in range(nbatches):
+        if queue.stop.is_set():
+            return False
+        lr = plan.lr * max(0.0, 1.0 - queue.progress())
+        batch = _draw_batch(plan, kept, torch.arange(index, len(kept), nbatches), lr, generator)
+        position = (high - low) * (index + 1) // nbatches  # progress: the chunk's share done so far
+        queue.done[rank] += position - counted
+        counted = position
+        if batch is None:
+            continue
+        pairs = len(batch.pair_centre)
+        loss = plan.step(plan.parameters, batch)  # the one host sync of a step: the loss as a Python float
+        if not math.isfinite(loss) or loss > DIVERGED_LOSS_PER_PAIR * pairs:
+            raise TrainingError(
+                f"training diverged in epoch {epoch + 1} (the loss per pair became {loss / pairs:.3g}); try a lower --lr"
+            )
+        queue.loss[rank] += loss
+        queue.pairs[rank] += pairs
+    queue.done[rank] += (high - low) - counted
+    return True
+
+
+def _draw_batch(plan: _Plan, kept: _Chunk, positions: torch.Tensor, lr: float, generator) -> Batch | None:
+    """The minibatch of centres at ``positions`` of the chunk: windows, (centre, context) pairs and negatives
+    (None when no centre has a context word)."""
+    window_offsets = plan.window_offsets
+    half_width = torch.randint(1, plan.window + 1, (len(positions),), generator=generator)  # [B]
+    context_positions = positions.unsqueeze(1) + window_offsets  # [B, 2w]
+    valid = (window_offsets.abs() <= half_width.unsqueeze(1)) & (context_positions >= 0)
+    valid &= context_positions < len(kept)
+    context_positions.clamp_(0, len(kept) - 1)
+    valid &= kept.lines[context_positions] == kept.lines[positions].unsqueeze(1)
+    pair_centre, pair_slot = torch.nonzero(valid, as_tuple=True)  # [P], [P]
+    if len(pair_centre) == 0:
+        return None
+    pair_context = kept.tokens[context_positions[pair_centre, pair_slot]]
+    per_centre = plan.neg * NEGATIVES_PER_CENTRE
+    slots = torch.randint(len(plan.negative_table), (len(positions) * per_centre,), generator=generator)
+    negatives = plan.negative_table[slots].long().view(-1, per_centre)  # [B, K]
+    device = plan.device
+    return Batch(
+        kept.tokens[positions].to(device), pair_centre.to(device), pair_context.to(device), negatives.to(device), lr, plan.neg
+    )

@@ -1,0 +1,182 @@
+"""Training: from a corpus file to a `Model`, in phases.
+
+1. options: checked (`_check_options`), or, on ``resume``, taken from the checkpoint;
+2. pretokeniser: built from its spec and, for sentencepiece, trained on the corpus (`corpus.fit_pretokenizer`);
+3. corpus: read and encoded as word ids, or taken from its cache (`corpus.encode_corpus`);
+4. subwords: every vocabulary word's rows computed once, rows kept only for used buckets
+   (`subwords.subword_table`, `subwords.compact_buckets`);
+5. the Hogwild loop (`loop.TrainingRun`), with progress and checkpoints;
+6. the `Model`, its config recording every option and semantic choice.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import torch
+
+from .. import pretokenizers
+from ..corpus import encode_with_progress, fit_pretokenizer
+from ..environment import available_cores
+from ..errors import CorpusError, UsageError
+from ..model import Model
+from ..progress import Progress
+from ..subwords import SubwordScheme, compact_buckets, subword_table
+from ..validate import positive_int
+from ..vocab import NEGATIVE_EXPONENT
+from .loop import TrainingRun
+from .options import TRAINING_OPTIONS, check_options
+
+
+def train(
+    corpus_path: str,
+    subwords: str = "jamo",
+    dim: int = 100,
+    epoch: int = 5,
+    window: int = 5,
+    neg: int = 5,
+    min_count: int = 5,
+    minn=None,
+    maxn=None,
+    bucket: int = 2_000_000,
+    lr: float = 0.05,
+    sample: float = 1e-4,
+    threads: int | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+    progress: bool = True,
+    column: str | int | None = None,
+    model: str = "skipgram",
+    checkpoint: str | None = None,
+    checkpoint_every: float | None = None,
+    resume: bool = False,
+    pretokenizer="whitespace",
+) -> Model:
+    """Train subword word vectors on a Korean corpus.
+
+    Parameters
+    ----------
+    corpus_path : str
+        Text file (``.txt`` or gzip), one document per line, or a ``.tsv`` with
+        ``column`` naming the text column.
+    subwords : {"jamo", "syllable", "hybrid", "none"}
+        How words are cut into n-grams (see `kofasttext.subwords`).
+    dim, epoch, window, neg, min_count, lr, sample : as in fastText.
+    minn, maxn : int, or (syllable, jamo) pairs for hybrid
+        N-gram lengths; default syllable 2-4, jamo 3-6.
+    bucket : int
+        Hash buckets for n-grams.
+    threads : int, optional
+        Worker threads (default: the cores this process may use). With
+        ``threads=1`` a seed gives bit-identical vectors on every run; with more,
+        the interleaving of updates varies, and so do results, within noise.
+    device : {"cpu", "cuda"}
+        On ``cuda`` one worker feeds the GPU.
+    seed : int
+        Seeds initialisation, subsampling, windows and negatives.
+    progress : bool
+        Show a progress line on stderr.
+    column : str or int, optional
+        Text column of a ``.tsv`` corpus.
+    model : {"skipgram", "cbow"}
+        Skip-gram (the centre word predicts its context) or CBOW (the mean of the
+        context predicts the centre word).
+    checkpoint : str, optional
+        File to save a usable model to every ``checkpoint_every`` minutes and on
+        Ctrl-C (atomically; it loads with `kofasttext.load`).
+    checkpoint_every : float, optional
+        Minutes between checkpoints (default: only on Ctrl-C).
+    resume : bool
+        Continue the run saved in ``checkpoint`` to the same end, with the same lr
+        schedule and the options stored in it (the other options given here are
+        not used, except ``threads``, ``device`` and ``progress``); the
+        pretokeniser is the checkpoint's, a sentencepiece model included.
+    pretokenizer : str or dict
+        What counts as a word (`kofasttext.pretokenizers`): ``"whitespace"``
+        (default), ``"kiwi"``, ``"kiwi:tags"``, ``"kiwi:join"``,
+        ``"sentencepiece"``, ``"sentencepiece:bpe,subwords,vocab=16000"``, ...
+        Stored in the model, so its queries cut text the same way. A
+        sentencepiece model is trained on the corpus first and stored in the model.
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> import kofasttext as kft
+    >>> model = kft.train("corpora/demo_ko.txt", epoch=30, min_count=2, sample=1e-3, bucket=200_000,
+    ...                   threads=1, progress=False)  # doctest: +SKIP
+    >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
+    [('몰랐던', 0.844), ('몰랐다니', 0.785), ('뜻인지', 0.765)]
+    """
+    if threads is not None:
+        threads = positive_int(threads, "threads")
+    if checkpoint_every is not None and not checkpoint_every > 0:
+        raise UsageError(f"checkpoint_every must be a positive number of minutes, got {checkpoint_every!r}")
+    if (resume or checkpoint_every) and not checkpoint:
+        raise UsageError("resume and checkpoint_every need a checkpoint file")
+    torch_device = _device(device)
+    if resume:
+        previous, options, words, scheme = _resumed(checkpoint, threads)
+    else:
+        previous = None
+        options = dict(
+            model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
+        )
+        check_options(options)
+        words = pretokenizers.create(pretokenizer, workers=threads)
+        scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
+
+    bar = Progress(progress)
+    started = time.monotonic()
+    words = fit_pretokenizer(words, corpus_path, column, options["seed"], bar)
+    scheme = scheme.with_extra(words.extra_subwords)
+    corpus = encode_with_progress(corpus_path, options["min_count"], column, words, bar)
+    if previous is not None and previous.words != corpus.vocab.words:
+        raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
+    offsets, rows = subword_table(corpus.vocab.words, scheme)
+    rows, used_buckets = compact_buckets(rows, len(corpus.vocab))
+    config = {
+        **scheme.to_config(),
+        **options,
+        "pretokenizer": words.to_config(),
+        "negative_exponent": NEGATIVE_EXPONENT,
+        "word_vector": "sum",
+        "corpus": os.path.basename(corpus_path),
+        "corpus_lines": corpus.stats.lines,
+        "corpus_tokens": corpus.stats.tokens,
+    }
+    workers = 1 if torch_device.type == "cuda" else (threads or available_cores())
+    run = TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, words)
+    # Parallelism comes from the workers; intra-op threads on top of them only
+    # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run.train(checkpoint, checkpoint_every)
+    finally:
+        torch.set_num_threads(previous_threads)
+        bar.done()
+    config["train_seconds"] = round(time.monotonic() - started, 2)
+    return run.model(config)
+
+
+def _resumed(checkpoint: str, threads: int | None):
+    """``(checkpoint model, options, pretokeniser, scheme)`` of the run a checkpoint continues."""
+    previous = Model.load(checkpoint)
+    if "checkpoint" not in previous.config:
+        raise UsageError(f"{checkpoint} is a finished model, not a checkpoint to resume")
+    options = {k: previous.config[k] for k in TRAINING_OPTIONS}
+    # The checkpoint's own pretokeniser (its trained sentencepiece model too): the same words again.
+    words = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
+    return previous, options, words, SubwordScheme.from_config(previous.config)
+
+
+def _device(name: str) -> torch.device:
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise UsageError(f"unknown device {name!r}; choose cpu or cuda")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("device cuda was asked for, but this torch build sees no CUDA GPU")
+    return torch.device(name)

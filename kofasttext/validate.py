@@ -1,0 +1,36 @@
+"""The one check of a count-like option (dim, epoch, threads, a pretokeniser's ``vocab=N``, ...).
+
+Every such option must be a whole number of at least 1. An int (or numpy int) is taken as it is, and, where
+the value may come from text (``from_text``: a pretokeniser spec's ``vocab=8000``, a command-line word), so is
+a string of decimal digits; a string given to a Python keyword is refused like any other wrong type. A bool is
+refused, though Python counts it as an int (``dim=True`` is a mistake, not 1), and so is a float, even 5.0: a
+count written as a float is usually a computed value gone wrong.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+from .errors import UsageError
+
+
+def positive_int(value, name: str, *, from_text: bool = False) -> int:
+    """``value`` as an int of at least 1, or a `UsageError` naming the option.
+
+    Examples
+    --------
+    >>> positive_int("8000", "sentencepiece option vocab", from_text=True)
+    8000
+    >>> positive_int(0, "dim")
+    Traceback (most recent call last):
+    ...
+    kofasttext.errors.UsageError: dim must be a positive integer, got 0
+    """
+    number = 0
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        number = int(value)
+    elif from_text and isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+    if number < 1:
+        raise UsageError(f"{name} must be a positive integer, got {value!r}")
+    return number
