@@ -5,7 +5,7 @@ Trains, on ``DATA/nsmc/corpus.txt.gz`` with the same settings:
 * kofasttext skip-gram with the subword schemes ``none`` (plain word2vec),
   ``syllable`` (2-4), ``jamo`` (3-6) and ``hybrid`` (syllable 2-4 + jamo 3-6);
 * kofasttext CBOW with the jamo scheme;
-* a count-based PPMI + truncated SVD model (`kofasttext.ppmi`);
+* a count-based PPMI + truncated SVD model (`kofasttext.baselines.ppmi`);
 * optionally fastText C++ with syllable n-grams 2-4 (``--fasttext``), the reference
   our OOV scores are compared with;
 
@@ -156,7 +156,9 @@ def main(argv=None) -> None:
         else:  # kofasttext reads the corpus itself
             corpus = {"raw_path": corpus_path}
         named, seconds, models = train_models(args, corpus, folder)
-        report = evaluate_all(named, args.data, exclude_corpora=[corpus["raw_path"]])
+        report = evaluate_all(
+            named, args.data, exclude_corpora=[corpus["raw_path"]], log=lambda line: print(line, file=sys.stderr, flush=True)
+        )
         table = markdown_table(report)
         classifier = None
         if not args.no_classifier and args.classifier_scheme in args.schemes:

@@ -2,7 +2,7 @@
 
 Trains kofasttext skip-gram with equal settings for every pretokeniser in ``--pretokenizers`` and every scheme in
 ``--schemes`` (syllable 2-4, jamo 3-6, hybrid syllable 2-3 + jamo 4-6), first on the NSMC corpus and then on
-NSMC + general prose (``DATA/general/corpus.txt.gz``, merged by `kofasttext.corpora.prepare_corpus`), and evaluates
+NSMC + general prose (``DATA/general/corpus.txt.gz``, merged by `kofasttext.corpus.prepare_corpus`), and evaluates
 every model with `kofasttext.evaluate.report.evaluate_model`.
 
 All models answer the SAME OOV query sets: drawn from the first model's vocabulary (whitespace first, so the
@@ -81,7 +81,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def corpus_files(args, folder: str) -> dict[str, str]:
     """``{corpus name: training file}``; the merged one is written once into ``folder`` and reused."""
-    from kofasttext.corpora import prepare_corpus
+    from kofasttext.corpus import prepare_corpus
 
     nsmc = os.path.join(args.data, "nsmc", "corpus.txt.gz")
     general = os.path.join(args.data, "general", "corpus.txt.gz")

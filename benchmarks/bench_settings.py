@@ -78,7 +78,7 @@ def main(argv=None) -> None:
         vectors = WordVectors.from_model(model)
         if reference is None:
             reference = vectors
-            sets = shared_query_sets([reference], [corpus])
+            sets = shared_query_sets([reference], [corpus], log=lambda line: print(line, file=sys.stderr, flush=True))
         measured = {"settings": settings, "reference": {"name": args.settings[0][0], "settings": args.settings[0][1]}}
         if {key: rows.get(name, {}).get(key) for key in measured} == measured:
             continue  # measured by an earlier run of the sweep, against the same reference

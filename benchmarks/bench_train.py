@@ -66,7 +66,7 @@ def prepare_corpus(corpus_path: str, folder: str, max_lines: int | None) -> dict
     """
     from kofasttext.corpus import iter_lines
     from kofasttext.hangul import to_jamo
-    from kofasttext.pretokenize import split_words
+    from kofasttext.pretokenizers import split_words
 
     paths = {"syllable": os.path.join(folder, "words.txt"), "jamo": os.path.join(folder, "words_jamo.txt")}
     # kofasttext reads the corpus itself; in --quick mode it gets the same first lines.

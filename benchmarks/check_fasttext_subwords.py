@@ -19,7 +19,7 @@ import fasttext
 
 from kofasttext.corpus import iter_lines
 from kofasttext.hangul import to_jamo
-from kofasttext.pretokenize import split_words
+from kofasttext.pretokenizers import split_words
 from kofasttext.subwords import SubwordScheme
 
 CASES = [("syllable", 2, 4), ("syllable", 1, 6), ("jamo", 3, 6), ("jamo", 1, 3)]

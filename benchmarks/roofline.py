@@ -28,7 +28,7 @@ import torch
 
 from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
-from kofasttext.trainer import NEGATIVES_PER_CENTRE
+from kofasttext.training.loop import NEGATIVES_PER_CENTRE
 
 DIM, WINDOW, NEG, SAMPLE = 100, 5, 5, 1e-4
 SCHEMES = {"syllable": (2, 4), "jamo": (3, 6)}

@@ -28,6 +28,11 @@ MODULES = [
     "kofasttext.classify.classifier",
     "kofasttext.corpus.prepare",
     "kofasttext.datasets.nsmc",
+    "kofasttext.files",
+    "kofasttext.validate",
+    "kofasttext.interop.vec",
+    "kofasttext.baselines.cooccurrence",
+    "kofasttext.loader",
 ]
 
 

@@ -261,3 +261,18 @@ def test_docstring_examples(name, monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # examples name corpora/demo_ko.txt
     result = doctest.testmod(importlib.import_module(name), extraglobs={"kft": kft})
     assert result.failed == 0
+
+
+def test_the_pretokenizer_is_honoured_stored_and_loaded(tmp_path):
+    """train_ppmi cuts the corpus with the pretokeniser it is given, as train does, and keeps it in the file."""
+    corpus = tmp_path / "reviews.txt"
+    corpus.write_text("영화가 재미있었다\n영화를 봤다\n배우가 좋았다\n" * 20, encoding="utf-8")
+    whitespace = kft.train_ppmi(str(corpus), dim=2, min_count=1, progress=False)
+    kiwi = kft.train_ppmi(str(corpus), dim=2, min_count=1, progress=False, pretokenizer="kiwi:join")
+    assert "영화가" in whitespace and "영화가" not in kiwi
+    assert "영화" in kiwi and kiwi.pretokenizer.spec == "kiwi:join"
+    path = str(tmp_path / "kiwi-ppmi.kft")
+    kiwi.save(path)
+    loaded = kft.load(path)
+    assert loaded.pretokenizer.spec == "kiwi:join" and loaded.config["pretokenizer"]["name"] == "kiwi"
+    assert np.array_equal(loaded.word_vectors(), kiwi.word_vectors())

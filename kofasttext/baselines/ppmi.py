@@ -67,6 +67,7 @@ EIGENVALUE_WEIGHT = 0.5
 _ARRAYS = ("vectors", "counts", "singular_values")
 
 
+# Long for its docstring (every keyword, memory); the code is check, read, count and weigh, reduce, config.
 def train_ppmi(
     corpus_path: str,
     dim: int = 100,

@@ -28,6 +28,7 @@ CACHE_SUFFIX = ".kftcache"
 
 
 def cache_key(path: str, column, min_count: int, max_words: int, pretokenizer: Pretokenizer) -> dict | None:
+    """What a cache file must hold to stand for ``path`` read with these settings (None: no such file)."""
     try:
         info = os.stat(path)
     except OSError:

@@ -155,6 +155,7 @@ def _jsonl_texts(path: str, field: str, stats: ReadStats) -> Iterator[str]:
             raise CorpusError(f"{path} line {number}: the {field!r} field is {type(value).__name__}, not a string")
 
 
+# Long for its docstring (what normalising means, every option); the code is check, collect, copy each file.
 def prepare_corpus(
     sources,
     output,

@@ -157,6 +157,7 @@ def _rebuild_ratings(raw_path: str, name: str, table, corpus, progress: Progress
     return {"kept": kept, "dropped": dropped, "invalid_utf8": invalid}
 
 
+# Long for its docstring (the files it writes, every failure it reports); the code is check, fetch, rebuild.
 def download_nsmc(
     directory,
     base_url: str = NSMC_BASE_URL,

@@ -358,6 +358,7 @@ def oov_conjugations(vectors: WordVectors, lemmas=None, exclude=frozenset(), cou
 # -- one set for all models, cached ------------------------------------------------------------------------------
 
 
+# Long for its docstring (what the cache key holds); the code is key, exclusion, build-or-read each set.
 def oov_query_sets(
     source_words: Sequence[str],
     exclude_corpora: Iterable = (),

@@ -29,6 +29,8 @@ from .loop import TrainingRun
 from .options import TRAINING_OPTIONS, check_options
 
 
+# Long for its signature and docstring, which document every keyword of the public contract (GUIDE §2); the
+# code is the six phases of the module docstring.
 def train(
     corpus_path: str,
     subwords: str = "jamo",
@@ -119,21 +121,21 @@ def train(
         raise UsageError("resume and checkpoint_every need a checkpoint file")
     torch_device = _device(device)
     if resume:
-        previous, options, words, scheme = _resumed(checkpoint, threads)
+        previous, options, pretokenizer, scheme = _resumed(checkpoint, threads)
     else:
         previous = None
         options = dict(
             model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
         )
         check_options(options)
-        words = pretokenizers.create(pretokenizer, workers=threads)
+        pretokenizer = pretokenizers.create(pretokenizer, workers=threads)
         scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
 
     bar = Progress(progress)
     started = time.monotonic()
-    words = fit_pretokenizer(words, corpus_path, column, options["seed"], bar)
-    scheme = scheme.with_extra(words.extra_subwords)
-    corpus = encode_with_progress(corpus_path, options["min_count"], column, words, bar)
+    pretokenizer = fit_pretokenizer(pretokenizer, corpus_path, column, options["seed"], bar)
+    scheme = scheme.with_extra(pretokenizer.extra_subwords)
+    corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer, bar)
     if previous is not None and previous.words != corpus.vocab.words:
         raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
     offsets, rows = subword_table(corpus.vocab.words, scheme)
@@ -141,7 +143,7 @@ def train(
     config = {
         **scheme.to_config(),
         **options,
-        "pretokenizer": words.to_config(),
+        "pretokenizer": pretokenizer.to_config(),
         "negative_exponent": NEGATIVE_EXPONENT,
         "word_vector": "sum",
         "corpus": os.path.basename(corpus_path),
@@ -149,7 +151,7 @@ def train(
         "corpus_tokens": corpus.stats.tokens,
     }
     workers = 1 if torch_device.type == "cuda" else (threads or available_cores())
-    run = TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, words)
+    run = TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, pretokenizer)
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
@@ -170,8 +172,8 @@ def _resumed(checkpoint: str, threads: int | None):
         raise UsageError(f"{checkpoint} is a finished model, not a checkpoint to resume")
     options = {k: previous.config[k] for k in TRAINING_OPTIONS}
     # The checkpoint's own pretokeniser (its trained sentencepiece model too): the same words again.
-    words = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
-    return previous, options, words, SubwordScheme.from_config(previous.config)
+    pretokenizer = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
+    return previous, options, pretokenizer, SubwordScheme.from_config(previous.config)
 
 
 def _device(name: str) -> torch.device:

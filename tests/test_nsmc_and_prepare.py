@@ -1,6 +1,6 @@
-"""Getting corpora (kofasttext.corpora): the NSMC download against a local HTTP
-server on 127.0.0.1 (never the network), and `prepare_corpus` on folders of
-.txt / .gz / .jsonl files; both through Python and the command line."""
+"""Getting corpora: the NSMC download (kofasttext.datasets.nsmc) against a local HTTP
+server on 127.0.0.1 (never the network), and `prepare_corpus` (kofasttext.corpus.prepare)
+on folders of .txt / .gz / .jsonl files; both through Python and the command line."""
 
 from __future__ import annotations
 
