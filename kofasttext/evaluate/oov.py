@@ -436,7 +436,7 @@ def oov_query_sets(
             query_set.description.update(
                 source_vocabulary=len(source_words),
                 excluded_corpora=[f["path"] for f in fingerprints],
-                excluded_corpus_words=exclusion.corpus_words,
+                excluded_corpus_words=exclusion.corpus_word_count,
                 excluded_vocabularies=1 + len(others),
             )
             write_cached(name, json.dumps({"key": key, "set": query_set.to_json()}, ensure_ascii=False).encode("utf-8"))
@@ -451,7 +451,7 @@ class _Exclusion:
     def __init__(self, corpora: list[tuple], tokenizers: dict[str, Callable], vocabularies: list[Sequence[str]]):
         self.corpora, self.tokenizers, self.vocabularies = corpora, tokenizers, vocabularies
         self._words: set[str] | None = None
-        self.corpus_words = 0  # how many distinct corpus words there were, once read
+        self.corpus_word_count = 0  # how many distinct corpus words there were, once read
 
     def words(self) -> set[str]:
         if self._words is None:
@@ -460,7 +460,7 @@ class _Exclusion:
                 words |= corpus_words(path, column)
                 for tokenizer, tokenize_many in self.tokenizers.items():
                     words |= corpus_words(path, column, tokenize_many, tokenizer)
-            self.corpus_words = len(words)
+            self.corpus_word_count = len(words)
             self._words = words.union(*self.vocabularies)
         return self._words
 
