@@ -45,7 +45,7 @@ _DTYPES = {"<f4", "<i4", "<i8", "|u1"}
 KINDS = {
     "model": "a subword model",
     "ppmi": "a PPMI model",
-    "text_classifier": "a text classifier",
+    "text_classifier": "a classifier",
     "encoded_corpus": "an encoded corpus (a cache kofasttext rebuilds when needed)",
 }
 

@@ -331,8 +331,6 @@ class TextClassifier:
     def load(cls, path: str) -> TextClassifier:
         """Open a classifier written by `save` (or ``kofasttext classify train``)."""
         kind, config, words, arrays = read_model_file(path)
-        if kind in ("model", "ppmi"):
-            raise ModelFileError(f"{path} is a word-vector model, not a classifier (make one with `kofasttext classify train`)")
         expect_kind(path, kind, "text_classifier")
         try:
             model = Model.from_arrays(config["model"], words, arrays, source=path)
