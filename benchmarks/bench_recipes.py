@@ -316,7 +316,7 @@ class Study:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    from kofasttext.corpus import cache_dir
+    from kofasttext.environment import cache_dir
 
     folder = os.path.join(cache_dir(), "bench_recipes")
     models_dir = args.models_dir or os.path.join(folder, "models")

@@ -55,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     import kofasttext as kft
-    from kofasttext.corpus import cache_dir
+    from kofasttext.environment import cache_dir
     from kofasttext.evaluate import WordVectors, analogies
     from kofasttext.evaluate.report import evaluate_model, shared_query_sets
 

@@ -130,7 +130,11 @@ def run_worker(job: dict) -> dict:
 
 def train_fasttext(job: dict):
     import fasttext
+    from fasttext import FastText
 
+    # train_unsupervised (0.9.3) has no seed keyword, but copies every default into
+    # its Args: the seed goes in through the defaults (fastText's own default is 0).
+    FastText.unsupervised_default = {**FastText.unsupervised_default, "seed": job.get("seed", 0)}
     started = time.perf_counter()
     model = fasttext.train_unsupervised(
         job["train_path"],
@@ -183,9 +187,7 @@ def train_gensim(job: dict):
 def train_kofasttext(job: dict):
     import kofasttext as kft
 
-    started = time.perf_counter()
-    model = kft.train(
-        job["train_path"],
+    options = dict(
         subwords=job["scheme"],
         minn=job["minn"],
         maxn=job["maxn"],
@@ -198,8 +200,12 @@ def train_kofasttext(job: dict):
         lr=SETTINGS["lr"],
         sample=SETTINGS["sample"],
         threads=job["threads"],
+        seed=job.get("seed", 0),
         progress=True,
     )
+    options.update(job.get("trainer_options", {}))  # bench_protocol's --trainer-option: a variant trainer
+    started = time.perf_counter()
+    model = kft.train(job["train_path"], **options)
     return time.perf_counter() - started, model
 
 

@@ -3,7 +3,7 @@
 Training a skip-gram centre word moves, at the least, its matrix rows through
 memory: the ``n`` input rows of the word (read for the forward pass, read and
 written by the update) and, for each of its ``m`` context words and ``K``
-negatives, one output row (read, then read and written). Everything else (the
+negatives (a centre's share of its group's draw), one output row (read, then read and written). Everything else (the
 batch's temporaries) mostly stays in cache. So a lower bound on the DRAM traffic
 per centre word is about ``3 * 4 * dim * (n + m + K)`` bytes, and the fastest
 possible rate is ``bandwidth / that``, where the bandwidth is that of moving
@@ -28,7 +28,7 @@ import torch
 
 from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
-from kofasttext.training.loop import NEGATIVES_PER_CENTRE
+from kofasttext.training.loop import CENTRES_PER_DRAW, NEGATIVES_PER_DRAW
 
 DIM, WINDOW, NEG, SAMPLE = 100, 5, 5, 1e-4
 SCHEMES = {"syllable": (2, 4), "jamo": (3, 6)}
@@ -94,9 +94,11 @@ def main() -> None:
         for row in json.load(open(args.results)).get("results", []):
             if row.get("system") == "kofasttext":
                 measured[row["scheme"]] = row.get("words_per_second")
-    negatives = NEG * NEGATIVES_PER_CENTRE
-    print(f"sequential copy with {args.threads} threads: {sequential / 1e9:.1f} GB/s; random {4 * DIM}-byte rows: "
-          f"{bandwidth / 1e9:.1f} GB/s (the bound below uses the random-row rate)\n")
+    negatives = NEG * NEGATIVES_PER_DRAW / CENTRES_PER_DRAW  # a draw's rows are shared by its centres
+    print(
+        f"sequential copy with {args.threads} threads: {sequential / 1e9:.1f} GB/s; random {4 * DIM}-byte rows: "
+        f"{bandwidth / 1e9:.1f} GB/s (the bound below uses the random-row rate)\n"
+    )
     print(
         "| scheme | n input rows | m contexts | K negatives | kept share | bytes/centre "
         "| bound (corpus words/s) | measured | share of bound |"
@@ -108,8 +110,10 @@ def main() -> None:
         bound = bandwidth / traffic / kept * corpus.stats.tokens / len(corpus.tokens)  # per corpus token
         seen = measured.get(name)
         share = f"{seen / bound:.0%}" if seen else "-"
-        print(f"| {name} | {n:.1f} | {m:.1f} | {negatives} | {kept:.2f} | {traffic / 1e3:.1f} KB | {bound / 1e3:,.0f}K | "
-              f"{f'{seen / 1e3:,.0f}K' if seen else '-'} | {share} |")
+        print(
+            f"| {name} | {n:.1f} | {m:.1f} | {negatives:g} | {kept:.2f} | {traffic / 1e3:.1f} KB | {bound / 1e3:,.0f}K | "
+            f"{f'{seen / 1e3:,.0f}K' if seen else '-'} | {share} |"
+        )
 
 
 if __name__ == "__main__":

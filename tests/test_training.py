@@ -90,8 +90,15 @@ def test_skipgram_step_matches_autograd(neg, weights):
     pair_context = torch.tensor([1, 2, 0])
     negatives = torch.tensor([[2, 1], [2, 2]])
     expected = _expected_step(
-        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
-        torch.tensor(weights), lr,
+        input_matrix,
+        output_matrix,
+        bags,
+        lambda v: v[centres],
+        pair_context,
+        pair_centre,
+        negatives,
+        torch.tensor(weights),
+        lr,
     )
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
     batch = Batch(centres, pair_centre, pair_context, negatives, lr, neg or negatives.shape[1])  # None: K
@@ -101,6 +108,28 @@ def test_skipgram_step_matches_autograd(neg, weights):
     assert torch.allclose(new_output, expected[2], atol=1e-6)
     # word 2 was no centre: its own rows did not move
     assert torch.equal(new_input[[2, 5]], input_matrix[[2, 5]])
+
+
+def test_a_draw_of_negatives_is_shared_by_a_group_of_consecutive_centres():
+    """D draws for B centres: centre i is scored against draw i // ceil(B / D), weighted as if the draw were
+    its own. Here 3 centres and 2 draws: centres 0 and 1 share draw 0, centre 2 has draw 1 (its group padded)."""
+    input_matrix, output_matrix, offsets, rows, _ = _toy_matrices()
+    centres = torch.tensor([0, 1, 2])
+    pair_centre = torch.tensor([0, 0, 1, 2])
+    pair_context = torch.tensor([1, 2, 0, 0])
+    draws = torch.tensor([[2, 1], [1, 1]])
+    results = []
+    for negatives in (draws, draws[[0, 0, 1]]):  # grouped, and the same negatives given to each centre
+        new_input, new_output = input_matrix.clone(), output_matrix.clone()
+        loss = skipgram_step(
+            Parameters(new_input, new_output, offsets, rows), Batch(centres, pair_centre, pair_context, negatives, 0.1, 2)
+        )
+        results.append((loss, new_input, new_output))
+    (grouped_loss, grouped_input, grouped_output), (own_loss, own_input, own_output) = results
+    assert grouped_loss == pytest.approx(own_loss, rel=1e-6)
+    assert torch.allclose(grouped_input, own_input, atol=1e-6)
+    assert torch.allclose(grouped_output, own_output, atol=1e-6)
+    assert not torch.equal(grouped_output, output_matrix)
 
 
 def test_cbow_step_matches_autograd():

@@ -29,9 +29,10 @@ from ..model import Model
 from ..progress import format_count, format_duration
 from .steps import Batch, Parameters, cbow_step, skipgram_step
 
-#: Each centre word draws this many times ``neg`` negatives, shared by its pairs
-#: (see `steps`): 1 cost 0.4-0.5 points of NSMC accuracy, 2 matched per-pair draws.
-NEGATIVES_PER_CENTRE = 2
+#: One draw of NEGATIVES_PER_DRAW times ``neg`` negatives is shared by CENTRES_PER_DRAW consecutive centres of a
+#: minibatch and all their pairs (`steps` says why; benchmarks/bench_ablation.py measured the alternatives).
+CENTRES_PER_DRAW = 8
+NEGATIVES_PER_DRAW = 6
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
@@ -315,9 +316,10 @@ def _draw_batch(plan: _Plan, kept: _Chunk, positions: torch.Tensor, lr: float, g
     if len(pair_centre) == 0:
         return None
     pair_context = kept.tokens[context_positions[pair_centre, pair_slot]]
-    per_centre = plan.neg * NEGATIVES_PER_CENTRE
-    slots = torch.randint(len(plan.negative_table), (len(positions) * per_centre,), generator=generator)
-    negatives = plan.negative_table[slots].long().view(-1, per_centre)  # [B, K]
+    per_draw = plan.neg * NEGATIVES_PER_DRAW
+    draws = -(-len(positions) // CENTRES_PER_DRAW)
+    slots = torch.randint(len(plan.negative_table), (draws * per_draw,), generator=generator)
+    negatives = plan.negative_table[slots].long().view(draws, per_draw)  # [D, K]
     device = plan.device
     return Batch(
         kept.tokens[positions].to(device), pair_centre.to(device), pair_context.to(device), negatives.to(device), lr, plan.neg
