@@ -6,7 +6,7 @@ settings (dim 100, window 5, neg 5, epoch 5, 2 threads) and is scored by the eva
 (`evaluate.report.evaluate_model`): typo and conjugation hit@10, the NSMC logistic probe, WS353, analogies.
 Not a unit test: about 4-6 minutes a variant on 2 cores.
 
-    python benchmarks/bench_ablation.py SCHEME [VARIANT ...] [--seeds 0 1 2] [--corpus FILE]
+    python benchmarks/bench_ablation.py SCHEME [VARIANT ...] [--seeds 0 1 2] [--model cbow]
     python benchmarks/bench_ablation.py --list
 
 A variant named ``"A + B"`` makes both changes at once.
@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import tempfile
 import time
 
 import torch
@@ -35,6 +36,7 @@ from kofasttext.training import loop, steps
 
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 DATA = os.environ.get("KOFASTTEXT_DATA", os.path.join(SCRIPT_DIR, "..", "..", "shared", "data"))
+CORPUS = os.path.join(DATA, "nsmc", "corpus.txt.gz")
 
 
 @contextlib.contextmanager
@@ -136,10 +138,22 @@ def exact(row_exponent: float):
 
 
 @contextlib.contextmanager
+def end_of_line_token(corpus: str):
+    """fastText's end-of-line token: every line of the corpus gets one more word at its end (fastText's
+    ``</s>``, here ``EOS``, which the whitespace pretokeniser keeps whole), in a temporary copy."""
+    from kofasttext.corpus import iter_lines
+
+    with tempfile.TemporaryDirectory(prefix="bench_ablation_") as folder:
+        path = os.path.join(folder, "corpus_eos.txt")
+        with open(path, "w", encoding="utf-8") as out:
+            for line in iter_lines(corpus):
+                out.write(line + " EOS\n")
+        yield path
+
+
 def grouped_draws(centres: int, times_neg: int):
     """One draw of ``times_neg * neg`` negatives shared by ``centres`` consecutive centres of a minibatch."""
-    with patched(loop, "CENTRES_PER_DRAW", centres), patched(loop, "NEGATIVES_PER_DRAW", times_neg):
-        yield
+    return patched(loop, "NEGATIVE_DRAWS", dict.fromkeys(loop.NEGATIVE_DRAWS, (centres, times_neg)))
 
 
 VARIANTS = {
@@ -151,6 +165,7 @@ VARIANTS = {
     "a draw of 2 x neg per centre": lambda: grouped_draws(1, 2),
     "a draw of 3 x neg per centre": lambda: grouped_draws(1, 3),
     "a draw of 6 x neg per centre": lambda: grouped_draws(1, 6),
+    "draws of 6 x neg for 8 centres": lambda: grouped_draws(8, 6),  # skip-gram's default, for CBOW
     "draws of 6 x neg for 4 centres": lambda: grouped_draws(4, 6),
     "draws of 8 x neg for 16 centres": lambda: grouped_draws(16, 8),
     "per-pair negatives": per_pair_negatives,
@@ -165,6 +180,7 @@ VARIANTS = {
     "no caps": lambda: patched(steps, "MAX_SUMMED_UPDATES", 10**9),
     "batch 128": lambda: patched(loop, "MAX_BATCH_CENTRES", 128),
     "exponent 0.75": lambda: patched(vocab, "NEGATIVE_EXPONENT", 0.75),
+    "end-of-line token": lambda: end_of_line_token(CORPUS),
 }
 
 
@@ -184,14 +200,33 @@ def row(report: dict, seconds: float) -> dict:
     }
 
 
+# Training seconds are stored but not shown: variants ran in several sittings, some beside other work; the
+# protocol's timings (bench_protocol.py) are the ones to compare.
+MEASURES = ("typos", "conj", "probe", "ws353", "sem", "syn")
+
+
+def report(results: dict) -> str:
+    """A markdown table of the stored variants: each measure's mean over its runs (and their count)."""
+    lines = ["| variant | runs | " + " | ".join(MEASURES) + " |", "|---" * (len(MEASURES) + 2) + "|"]
+    for name, runs in results.items():
+        cells = []
+        for measure in MEASURES:
+            values = [run[measure] for run in runs.values() if measure in run]
+            mean = sum(values) / len(values)
+            cells.append(f"{100 * mean:.2f}%" if measure == "probe" else f"{mean:.3f}")
+        lines.append(f"| {name} | {len(runs)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scheme", nargs="?", choices=["jamo", "syllable", "hybrid"])
     parser.add_argument("variants", nargs="*", help="default: all")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--corpus", default=os.path.join(DATA, "nsmc", "corpus.txt.gz"))
     parser.add_argument("--epoch", type=int, default=5)
+    parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
     parser.add_argument("--list", action="store_true", help="list the variants")
+    parser.add_argument("--report", action="store_true", help="print the stored results of SCHEME as a table")
     args = parser.parse_args()
     if args.list or not args.scheme:
         print("\n".join(VARIANTS))
@@ -199,20 +234,27 @@ def main() -> None:
     unknown = [part for v in args.variants for part in v.split(" + ") if part not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; --list shows them")
-    path = os.path.join(SCRIPT_DIR, "results", f"bench_ablation_{args.scheme}.json")
+    suffix = args.scheme if args.model == "skipgram" else f"{args.scheme}_{args.model}"
+    path = os.path.join(SCRIPT_DIR, "results", f"bench_ablation_{suffix}.json")
     results = json.load(open(path, encoding="utf-8")) if os.path.exists(path) else {}
+    if args.report:
+        print(report(results))
+        return
     sets = None
     for seed in args.seeds:
         for name in args.variants or list(VARIANTS):
             with contextlib.ExitStack() as stack:  # "A + B": both changes at once
+                corpus = CORPUS
                 for part in name.split(" + "):
-                    stack.enter_context(VARIANTS[part]())
+                    corpus = stack.enter_context(VARIANTS[part]()) or corpus  # a variant may train on a copy
                 started = time.perf_counter()
-                model = kft.train(args.corpus, subwords=args.scheme, epoch=args.epoch, threads=2, seed=seed, progress=False)
+                model = kft.train(
+                    corpus, subwords=args.scheme, model=args.model, epoch=args.epoch, threads=2, seed=seed, progress=False
+                )
                 seconds = time.perf_counter() - started
             vectors = WordVectors.from_model(model, name)
             if sets is None:
-                sets = shared_query_sets([vectors], [args.corpus])
+                sets = shared_query_sets([vectors], [CORPUS])
             entry = row(evaluate_model(vectors, sets, DATA), seconds)
             results.setdefault(name, {})[str(seed)] = entry
             print(f"{name} seed {seed}", json.dumps(entry), flush=True)

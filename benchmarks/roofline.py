@@ -3,8 +3,9 @@
 Training a skip-gram centre word moves, at the least, its matrix rows through
 memory: the ``n`` input rows of the word (read for the forward pass, read and
 written by the update) and, for each of its ``m`` context words and ``K``
-negatives (a centre's share of its group's draw), one output row (read, then read and written). Everything else (the
-batch's temporaries) mostly stays in cache. So a lower bound on the DRAM traffic
+negatives (a centre's share of its group's draw), one output row (read, then
+read and written). Everything else (the batch's temporaries) mostly stays in
+cache. So a lower bound on the DRAM traffic
 per centre word is about ``3 * 4 * dim * (n + m + K)`` bytes, and the fastest
 possible rate is ``bandwidth / that``, where the bandwidth is that of moving
 random 400-byte rows (the rows of a word are scattered over the matrix; a
@@ -28,7 +29,7 @@ import torch
 
 from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
-from kofasttext.training.loop import CENTRES_PER_DRAW, NEGATIVES_PER_DRAW
+from kofasttext.training.loop import NEGATIVE_DRAWS
 
 DIM, WINDOW, NEG, SAMPLE = 100, 5, 5, 1e-4
 SCHEMES = {"syllable": (2, 4), "jamo": (3, 6)}
@@ -94,7 +95,8 @@ def main() -> None:
         for row in json.load(open(args.results)).get("results", []):
             if row.get("system") == "kofasttext":
                 measured[row["scheme"]] = row.get("words_per_second")
-    negatives = NEG * NEGATIVES_PER_DRAW / CENTRES_PER_DRAW  # a draw's rows are shared by its centres
+    centres_per_draw, times_neg = NEGATIVE_DRAWS["skipgram"]
+    negatives = NEG * times_neg / centres_per_draw  # a draw's rows are shared by its centres
     print(
         f"sequential copy with {args.threads} threads: {sequential / 1e9:.1f} GB/s; random {4 * DIM}-byte rows: "
         f"{bandwidth / 1e9:.1f} GB/s (the bound below uses the random-row rate)\n"

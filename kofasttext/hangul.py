@@ -15,6 +15,7 @@ that people type, which pass through unchanged like every non-Hangul character.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 SYLLABLE_FIRST = 0xAC00
@@ -30,7 +31,9 @@ N_CHO, N_JUNG, N_JONG = 19, 21, 28
 #: that does appear, so decomposed text is unambiguous.
 JONG_FILLER = "\ufdd0"
 
-_NONCHARACTERS = {cp: "\ufffd" for cp in range(0xFDD0, 0xFDF0)}
+# A regular expression, not str.translate with a table: translate looks every character up in a dict, which was
+# a sixth of the time of encoding a corpus (profiled on 100K NSMC lines); the expression scans in C.
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 
 
 def normalize(text: str) -> str:
@@ -47,7 +50,7 @@ def normalize(text: str) -> str:
     >>> normalize("ㅋㅋㅋ 재밌다")
     'ㅋㅋㅋ 재밌다'
     """
-    return unicodedata.normalize("NFC", text).translate(_NONCHARACTERS)
+    return _NONCHARACTERS.sub("\ufffd", unicodedata.normalize("NFC", text))
 
 
 def is_syllable(char: str) -> bool:

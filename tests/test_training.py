@@ -90,16 +90,9 @@ def test_skipgram_step_matches_autograd(neg, weights):
     pair_context = torch.tensor([1, 2, 0])
     negatives = torch.tensor([[2, 1], [2, 2]])
     expected = _expected_step(
-        input_matrix,
-        output_matrix,
-        bags,
-        lambda v: v[centres],
-        pair_context,
-        pair_centre,
-        negatives,
-        torch.tensor(weights),
-        lr,
-    )
+        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
+        torch.tensor(weights), lr,
+    )  # fmt: skip
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
     batch = Batch(centres, pair_centre, pair_context, negatives, lr, neg or negatives.shape[1])  # None: K
     loss = skipgram_step(Parameters(new_input, new_output, offsets, rows), batch)
@@ -252,9 +245,26 @@ def test_training_learns_the_two_topics(topic_corpus, recorded_losses, subwords)
     assert model.config["subwords"] == subwords and model.config["dim"] == 16
 
 
+def test_skipgram_draws_negatives_for_groups_of_centres_and_records_it(topic_corpus, monkeypatch):
+    seen = []
+    draw = loop._draw_batch
+
+    def recording_draw(plan, kept, positions, lr, generator):
+        batch = draw(plan, kept, positions, lr, generator)
+        if batch is not None:
+            seen.append((len(batch.centres), batch.negatives.shape))
+        return batch
+
+    monkeypatch.setattr(loop, "_draw_batch", recording_draw)
+    model = kft.train(str(topic_corpus), epoch=1, sample=0, seed=0, neg=5, **TINY)
+    assert model.config["negative_draw"] == [8, 6]
+    assert seen and all(shape == (-(-centres // 8), 30) for centres, shape in seen)
+
+
 def test_cbow_learns_the_two_topics(topic_corpus):
     model = kft.train(str(topic_corpus), subwords="jamo", model="cbow", epoch=5, sample=0, seed=0, **TINY)
     assert model.config["model"] == "cbow"
+    assert model.config["negative_draw"] == [1, 2]  # CBOW keeps its own 2 x neg per centre
     assert topic_precision(model) >= 0.8
 
 

@@ -29,10 +29,11 @@ from ..model import Model
 from ..progress import format_count, format_duration
 from .steps import Batch, Parameters, cbow_step, skipgram_step
 
-#: One draw of NEGATIVES_PER_DRAW times ``neg`` negatives is shared by CENTRES_PER_DRAW consecutive centres of a
-#: minibatch and all their pairs (`steps` says why; benchmarks/bench_ablation.py measured the alternatives).
-CENTRES_PER_DRAW = 8
-NEGATIVES_PER_DRAW = 6
+#: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
+#: many consecutive centres of a minibatch and all their pairs (`steps` says why for skip-gram;
+#: benchmarks/bench_ablation.py measured the alternatives). A CBOW centre makes one prediction, not ~5: it keeps
+#: ``2 * neg`` of its own (shared draws made NSMC jamo CBOW 30% slower, 370 s against 285 s, for no gain).
+NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (1, 2)}
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
@@ -63,6 +64,7 @@ class _Plan:
     window_offsets: torch.Tensor  # int64 [2 * window]: -window..-1, 1..window
     parameters: Parameters
     step: Callable[[Parameters, Batch], float]
+    negative_draw: tuple[int, int]  # NEGATIVE_DRAWS of the model
     window: int
     neg: int
     lr: float
@@ -154,6 +156,7 @@ class TrainingRun:
             window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]),
             parameters=parameters,
             step=skipgram_step if config["model"] == "skipgram" else cbow_step,
+            negative_draw=NEGATIVE_DRAWS[config["model"]],
             window=config["window"],
             neg=config["neg"],
             lr=config["lr"],
@@ -316,8 +319,9 @@ def _draw_batch(plan: _Plan, kept: _Chunk, positions: torch.Tensor, lr: float, g
     if len(pair_centre) == 0:
         return None
     pair_context = kept.tokens[context_positions[pair_centre, pair_slot]]
-    per_draw = plan.neg * NEGATIVES_PER_DRAW
-    draws = -(-len(positions) // CENTRES_PER_DRAW)
+    centres_per_draw, times_neg = plan.negative_draw
+    per_draw = plan.neg * times_neg
+    draws = -(-len(positions) // centres_per_draw)
     slots = torch.randint(len(plan.negative_table), (draws * per_draw,), generator=generator)
     negatives = plan.negative_table[slots].long().view(draws, per_draw)  # [D, K]
     device = plan.device

@@ -14,9 +14,9 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   window. CBOW: the MEAN of the context words' vectors predicts the centre word
   (word2vec's ``cbow_mean``).
 * Negatives come in draws of ``K`` shared by a group of ``G`` consecutive
-  prediction inputs of the minibatch (the trainer draws ``K = 6 * neg`` for
-  ``G = 8`` centres; a minibatch's centres are spread over its chunk, so a
-  group's centres are unrelated). Each input is scored against all ``K``
+  prediction inputs of the minibatch (`loop.NEGATIVE_DRAWS`: for skip-gram
+  ``K = 6 * neg`` for ``G = 8`` centres, for CBOW ``2 * neg`` per centre; a
+  minibatch's centres are spread over its chunk, so a group's are unrelated). Each input is scored against all ``K``
   negatives of its group's draw, each weighted by ``m * neg / K`` for a skip-gram
   centre with ``m`` context words (``neg / K`` for a CBOW centre), so that
   together they stand for the ``m * neg`` draws of per-pair sampling: the
@@ -26,10 +26,11 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   work into small matrix products (``bmm``) over ``8x`` fewer gathered rows.
   Against the trainer's earlier ``K = 2 * neg`` per centre (weight ~3), on NSMC
   jamo (seed 0) analogy syn rose from 0.50 to 0.58, WS353 from 0.15 to 0.17,
-  the probe by 0.2 points, and the minibatch step took about half the time
-  (``benchmarks/bench_ablation.py``, RESULTS.md). A negative that equals a target
-  is not redrawn (fastText redraws it); with subsampling and ``count^0.5``
-  sampling this is rare.
+  the probe by 0.2 points, at the same step time (CPU time per captured NSMC
+  minibatch 8.2-10.5 ms against 7.9-9.9 ms, ``benchmarks/bench_step.py``),
+  where ``6 * neg`` per centre took about 3x as long (``bench_ablation.py``,
+  RESULTS.md). A negative that equals a target is not redrawn (fastText
+  redraws it); with subsampling and ``count^0.5`` sampling this is rare.
 * With ``g = lr * (label - sigmoid(score))``, an output row moves by ``g * h``; the
   input vector ``h`` should move by ``sum(g * output_row)``, and each of its ``n``
   rows moves by that amount divided by ``n``, so that the summed word vector

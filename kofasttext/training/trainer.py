@@ -25,7 +25,7 @@ from ..progress import Progress
 from ..subwords import SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int
 from ..vocab import NEGATIVE_EXPONENT
-from .loop import TrainingRun
+from .loop import NEGATIVE_DRAWS, TrainingRun
 from .options import TRAINING_OPTIONS, check_options
 
 
@@ -145,6 +145,7 @@ def train(
         **options,
         "pretokenizer": pretokenizer.to_config(),
         "negative_exponent": NEGATIVE_EXPONENT,
+        "negative_draw": list(NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
         "word_vector": "sum",
         "corpus": os.path.basename(corpus_path),
         "corpus_lines": corpus.stats.lines,
