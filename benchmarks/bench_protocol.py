@@ -81,8 +81,6 @@ def precut(data: str, corpus: str, folder: str, max_lines: int | None) -> dict:
     both systems see exactly the same tokens. ``max_lines`` applies to each file of the corpus.
     """
     from kofasttext.corpus import iter_lines
-    from kofasttext.hangul import to_jamo
-    from kofasttext.pretokenizers import split_words
 
     paths = {"syllable": os.path.join(folder, f"{corpus}.txt"), "jamo": os.path.join(folder, f"{corpus}.jamo.txt")}
     sources = [os.path.join(data, part, "corpus.txt.gz") for part in CORPORA[corpus]]
@@ -92,11 +90,7 @@ def precut(data: str, corpus: str, folder: str, max_lines: int | None) -> dict:
         for source in sources:
             for line in islice(iter_lines(source), max_lines):
                 lines += 1
-                words = split_words(line)
-                counts.update(words)
-                text = " ".join(words)
-                plain.write(text + "\n")
-                jamo.write(to_jamo(text) + "\n")  # spaces pass through to_jamo unchanged
+                bench_train.write_words(line, plain, jamo, counts)
     return {"paths": paths, "sources": sources, "lines": lines, "tokens": sum(counts.values()), "counts": counts}
 
 

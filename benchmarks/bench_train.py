@@ -57,6 +57,19 @@ SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 # -- parent: preparation -------------------------------------------------------
 
 
+def write_words(line: str, plain, jamo, counts: Counter) -> None:
+    """Cut one line into the words `split_words` gives, count them, and write them space-joined to ``plain``
+    and, decomposed, to ``jamo`` (spaces pass through `to_jamo` unchanged)."""
+    from kofasttext.hangul import to_jamo
+    from kofasttext.pretokenizers import split_words
+
+    words = split_words(line)
+    counts.update(words)
+    text = " ".join(words)
+    plain.write(text + "\n")
+    jamo.write(to_jamo(text) + "\n")
+
+
 def prepare_corpus(corpus_path: str, folder: str, max_lines: int | None) -> dict:
     """Write the corpus as space-joined words (as is, and in jamo) for fastText and
     gensim, and count its words. Not timed.
@@ -65,8 +78,6 @@ def prepare_corpus(corpus_path: str, folder: str, max_lines: int | None) -> dict
     three systems see exactly the same tokens.
     """
     from kofasttext.corpus import iter_lines
-    from kofasttext.hangul import to_jamo
-    from kofasttext.pretokenizers import split_words
 
     paths = {"syllable": os.path.join(folder, "words.txt"), "jamo": os.path.join(folder, "words_jamo.txt")}
     # kofasttext reads the corpus itself; in --quick mode it gets the same first lines.
@@ -80,11 +91,7 @@ def prepare_corpus(corpus_path: str, folder: str, max_lines: int | None) -> dict
                 if max_lines is not None and lines >= max_lines:
                     break
                 lines += 1
-                words = split_words(line)
-                counts.update(words)
-                text = " ".join(words)
-                plain.write(text + "\n")
-                jamo.write(to_jamo(text) + "\n")  # spaces pass through to_jamo unchanged
+                write_words(line, plain, jamo, counts)
                 if head is not None:
                     head.write(line + "\n")
         finally:
