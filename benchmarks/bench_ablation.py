@@ -12,8 +12,10 @@ Not a unit test: about 4-6 minutes a variant on 2 cores.
 A variant named ``"A + B"`` makes both changes at once.
 
 Results are merged into ``benchmarks/results/bench_ablation_<scheme>.json`` (one entry per variant and seed), so
-variants can be run in several sittings. Variants measured against the trainer as it was before issue 12 are
-stored as ``"a draw of 2 x neg per centre + VARIANT"``, which the code here reproduces.
+variants can be run in several sittings. Variants measured before the trainer had its end-of-line token are
+stored as ``"no end-of-line token + VARIANT"``, and those against the trainer as it was before issue 12 as
+``"no end-of-line token + a draw of 2 x neg per centre + VARIANT"``, which the code here reproduces. The exact
+loop never inserts ``</s>``.
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ VARIANTS = {
     "no caps": lambda: patched(steps, "MAX_SUMMED_UPDATES", 10**9),
     "batch 128": lambda: patched(loop, "MAX_BATCH_CENTRES", 128),
     "exponent 0.75": lambda: patched(vocab, "NEGATIVE_EXPONENT", 0.75),
-    "end-of-line token": lambda: end_of_line_token(CORPUS),
+    "end-of-line token written into the corpus": lambda: end_of_line_token(CORPUS),  # before the trainer had it
+    "no end-of-line token": lambda: patched(loop, "END_OF_LINE", False),
 }
 
 

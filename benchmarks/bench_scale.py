@@ -8,7 +8,7 @@ size; ``--suffix`` appends one extra token ``copyN`` to every line of copy N (on
 more distinct word per copy). Then, each in a fresh subprocess, it runs
 `kofasttext.corpus.encode_corpus` (min_count 5, whitespace pretokeniser):
 
-* ``cold``: no cache yet -- two streaming passes, the encoded corpus written to
+* ``cold``: no cache yet -- one streaming read, the encoded corpus written to
   the cache file beside the input;
 * ``cache hit``: the same call again -- the cache is checked and memory-mapped.
 
@@ -19,7 +19,8 @@ For each it reports wall seconds and the peak RSS of the subprocess
     python benchmarks/bench_scale.py [--size-gb 5] [--data ../shared/data] [--keep] [--suffix]
         [--workdir DIR] [--json benchmarks/results/bench_scale.json]
 
-Needs about 2.3x ``--size-gb`` of free disk (the corpus, plus 4 bytes per token of cache).
+Needs about 2.3x ``--size-gb`` of free disk (the corpus, plus 4 bytes per token of cache), and about
+0.5x more while encoding (pass 1's provisional ids: 4 bytes per token and 8 per line).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ the vector trained is ``n^-a * sum(rows)`` and each row moves by ``n^-(1-a)`` ti
 is the plain sum with steps of 1/n, ``a = 1`` is fastText's rule (the mean, each row given the full step).
 
 It replaces `TrainingRun.train` for one `kofasttext.train` call, so everything else (reading, vocabulary,
-subsampling probabilities, negative table, initialisation, the saved `Model`) is the trainer's own. Needs
+subsampling probabilities, negative table, initialisation, the saved `Model`) is the trainer's own, without the
+end-of-line token ``</s>`` (`loop.END_OF_LINE` is off within the block: this loop does not insert it). Needs
 ``pip install numba``; one thread, about 100-200K words/s, so NSMC's 5 epochs take several minutes.
 """
 
@@ -113,11 +114,11 @@ def exact(row_exponent: float):
 
     @contextlib.contextmanager
     def block():
-        original = loop.TrainingRun.train
-        loop.TrainingRun.train = train
+        original, end_of_line = loop.TrainingRun.train, loop.END_OF_LINE
+        loop.TrainingRun.train, loop.END_OF_LINE = train, False
         try:
             yield
         finally:
-            loop.TrainingRun.train = original
+            loop.TrainingRun.train, loop.END_OF_LINE = original, end_of_line
 
     return block()

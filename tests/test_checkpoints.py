@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 
+import torch
 from conftest import FOOD, WEATHER, _write, topic_lines
 
 import kofasttext as kft
 from kofasttext import ModelFileError, UsageError
-from kofasttext.training import train
+from kofasttext.training import loop, train
 
 OPTIONS = ["--subwords", "syllable", "--dim", "16", "--bucket", "5000", "--min-count", "1", "--threads", "1"]
 
@@ -81,7 +82,35 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
     assert process.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("kofasttext: interrupted at ")
     assert "Traceback" not in stderr and not output.exists()
-    assert first <= kft.load(str(checkpoint)).config["checkpoint"]["progress"] < 1
+    state = kft.load(str(checkpoint)).config["checkpoint"]
+    assert first <= state["progress"] < 1
+
+
+def test_a_checkpoint_keeps_the_rows_of_the_end_of_line_token(tmp_path, monkeypatch):
+    """</s> is no word of the model, but a resumed run goes on with its trained rows, not fresh ones."""
+    corpus = _write(tmp_path / "topics.txt", topic_lines(2000, 8))
+    checkpoint = tmp_path / "m.kft.checkpoint"
+    options = dict(subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, progress=False)
+    trained = {}
+    original_train = loop.TrainingRun.train
+
+    def train_then_checkpoint(run, path, every):  # a checkpoint of the trained rows, half its chunks left to do
+        original_train(run, path, every)
+        del run.queue.completed[len(run.queue.completed) // 2 :]
+        run.save_checkpoint(path)
+        trained["rows"] = run.plan.parameters.input_matrix[-1].clone(), run.plan.parameters.output_matrix[-1].clone()
+
+    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    train(str(corpus), epoch=2, checkpoint=str(checkpoint), **options)
+    assert torch.any(trained["rows"][1] != 0)  # the output row starts at zero: this one was trained
+
+    def record_start(run, path, every):
+        trained["resumed with"] = run.plan.parameters.input_matrix[-1], run.plan.parameters.output_matrix[-1]
+
+    monkeypatch.setattr(loop.TrainingRun, "train", record_start)
+    train(str(corpus), checkpoint=str(checkpoint), resume=True, progress=False)
+    for resumed, saved in zip(trained["resumed with"], trained["rows"]):
+        assert torch.equal(resumed, saved)
 
 
 def test_resume_needs_a_checkpoint(tmp_path, topic_corpus):

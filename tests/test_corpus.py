@@ -269,12 +269,12 @@ def test_vocabulary_lookup():
     assert "영화" in vocab and "몰랐겠지" not in vocab and len(vocab) == 2
 
 
-# -- two-pass encoding and the cache ---------------------------------------------------
+# -- encoding in one read (two past max_words) and the cache ------------------------------
 
 
 def one_pass_reference(path, min_count, column=None, pretokenizer=None):
-    """The one-pass encoder this module had before the two-pass one (kept verbatim in
-    substance): provisional ids, bincount, most frequent first, ties by first appearance."""
+    """The in-memory encoder this module had before it streamed (kept verbatim in substance):
+    provisional ids, bincount, most frequent first, ties by first appearance."""
     pretokenizer = create_pretokenizer(pretokenizer)
     provisional, ids, line_lengths = {}, array("i"), array("q")
     for words in pretokenizer.split_many(iter_lines(path, column)):
@@ -320,13 +320,13 @@ def always_cache(monkeypatch):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Several pass-2 chunks even on a tiny corpus."""
+    """Several encoding chunks even on a tiny corpus."""
     monkeypatch.setattr(corpus_module, "CHUNK_TOKENS", 3)
 
 
 @pytest.mark.parametrize("cache_on", [False, True])
 @pytest.mark.parametrize("min_count", [1, 2, 3])
-def test_two_pass_equals_one_pass_reference(write_corpus, small_chunks, monkeypatch, cache_on, min_count):
+def test_streamed_encoding_equals_in_memory_reference(write_corpus, small_chunks, monkeypatch, cache_on, min_count):
     monkeypatch.setattr(corpus_module, "CACHE_MIN_BYTES", 0)
     lines = TIE_LINES + list(SMALL_LINES) * 2
     path = write_corpus("c.txt", lines)
@@ -338,7 +338,7 @@ def test_two_pass_equals_one_pass_reference(write_corpus, small_chunks, monkeypa
         assert len(corpus.line_starts) - 1 < sum(1 for line in lines if split_words(line))
 
 
-def test_two_pass_equals_reference_on_tsv_and_gzip(write_corpus, small_chunks, always_cache):
+def test_streamed_encoding_equals_reference_on_tsv_and_gzip(write_corpus, small_chunks, always_cache):
     tsv = "id\tdocument\tlabel\n" + "".join(f"{i}\t{line}\t{i % 2}\n" for i, line in enumerate(TIE_LINES * 3))
     for name, data in (("c.tsv", tsv), ("c.tsv.gz", gzip.compress(tsv.encode()))):
         path = write_corpus(name, data)
@@ -483,7 +483,7 @@ def test_unwritable_everywhere_still_encodes(write_corpus, always_cache, monkeyp
     assert_same_as_reference(corpus, path, 2)
 
 
-def test_progress_reports_both_passes(write_corpus, monkeypatch):
+def test_progress_reports_both_phases(write_corpus, monkeypatch):
     monkeypatch.setattr(corpus_module, "_PROGRESS_LINES", 2)
     path = write_corpus("c.txt", TIE_LINES)
     seen = []
@@ -505,3 +505,79 @@ def test_distinct_word_cap_reduces_like_fasttext(write_corpus, monkeypatch):
     # Without the cap every word is kept and counted exactly.
     full = encode_corpus(str(path), min_count=1)
     assert len(full.vocab) == 22 and not full.stats.warnings
+
+
+def spelt_out_reference(lines, min_count, max_words=None):
+    """The encoding spelt out on a list of lines: count the words (with fastText's reduce step after
+    each line while there are more than ``max_words``), keep those seen ``min_count`` times, most
+    frequent first and ties in order of first appearance, and drop the other words from the text and
+    the lines left with none. Gives (words, counts, tokens, line starts, final min_reduce)."""
+    counts, min_reduce = {}, 1
+    for line in lines:
+        for word in split_words(line):
+            counts[word] = counts.get(word, 0) + 1
+        while max_words is not None and len(counts) > max_words:
+            min_reduce += 1
+            counts = {word: count for word, count in counts.items() if count >= min_reduce}
+    # sorted is stable: ties stay in order of first appearance (a dict's order).
+    words = sorted((word for word, count in counts.items() if count >= min_count), key=lambda word: -counts[word])
+    ids = {word: i for i, word in enumerate(words)}
+    kept = [[ids[word] for word in split_words(line) if word in ids] for line in lines]
+    kept = [line for line in kept if line]
+    line_starts = [0]
+    for line in kept:
+        line_starts.append(line_starts[-1] + len(line))
+    return words, [counts[word] for word in words], [t for line in kept for t in line], line_starts, min_reduce
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The path of every read of a text file by the encoder, one entry per read."""
+    paths = []
+
+    def iter_lines_noted(path, *args, **kwargs):
+        paths.append(path)
+        return iter_lines(path, *args, **kwargs)
+
+    monkeypatch.setattr(corpus_module, "iter_lines", iter_lines_noted)
+    return paths
+
+
+def assert_same_as_spelt_out(corpus, lines, min_count, max_words=None) -> int:
+    """``corpus`` is what `spelt_out_reference` gives, stats included; the reference's final min_reduce."""
+    words, counts, tokens, line_starts, min_reduce = spelt_out_reference(lines, min_count, max_words)
+    assert corpus.vocab.words == words and corpus.vocab.counts.tolist() == counts
+    assert corpus.tokens.tolist() == tokens and corpus.line_starts.tolist() == line_starts
+    assert (corpus.stats.lines, corpus.stats.tokens) == (len(lines), sum(len(split_words(line)) for line in lines))
+    return min_reduce
+
+
+#: Empty lines (first and last too), words min_count=2 drops with the lines made only of them, and a
+#: line longer than a chunk (`small_chunks`).
+ONE_READ_LINES = ["", "c b a", "x y", "a b c d", "z", "", "d e d", "a b c d e a b c d e a", "only once here", "e", ""]
+
+
+@pytest.mark.parametrize("cache_on", [False, True])
+def test_one_read_equals_spelt_out_reference(write_corpus, small_chunks, always_cache, reads, monkeypatch, cache_on):
+    monkeypatch.setattr(corpus_module, "_COUNT_BATCH_LINES", 2)
+    path = write_corpus("c.txt", ONE_READ_LINES)
+    corpus = encode_corpus(str(path), min_count=2, cache=cache_on)
+    assert_same_as_spelt_out(corpus, ONE_READ_LINES, 2)
+    assert {"x", "y", "z", "only"}.isdisjoint(corpus.vocab.words)
+    assert len(corpus.line_starts) - 1 == 5  # of 8 lines with words: "x y", "z", "only once here" are gone
+    assert not corpus.stats.warnings
+    assert reads == [str(path)]  # the text is pretokenised once; the encoding remaps pass 1's ids
+
+
+def test_past_max_words_reads_twice_and_reduces_like_fasttext(write_corpus, small_chunks, reads, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_COUNT_BATCH_LINES", 1)  # a reduce step after every line, as the reference
+    # "a" and "b" are frequent; w0..w5 recur, so a reduce step drops some that come back (counted from
+    # zero, at their new first appearance); c0..c23 occur once each.
+    lines = [f"a w{i % 6} b c{i}" for i in range(24)] + ["", "w1 w1 w1 c0"]
+    path = write_corpus("c.txt", lines)
+    for min_count in (1, 3):
+        reads.clear()
+        corpus = encode_corpus(str(path), min_count=min_count, max_words=8)
+        assert assert_same_as_spelt_out(corpus, lines, min_count, max_words=8) > 1
+        assert any("approximate" in warning for warning in corpus.stats.warnings)
+        assert reads == [str(path)] * 2  # the provisional ids are given up: pass 2 reads the text again

@@ -261,6 +261,40 @@ def test_skipgram_draws_negatives_for_groups_of_centres_and_records_it(topic_cor
     assert seen and all(shape == (-(-centres // 8), 30) for centres, shape in seen)
 
 
+def test_every_line_ends_with_the_end_of_line_token_of_its_own_line():
+    """fastText's </s>: after the last word of every line, in the line's window, whatever chunk holds it."""
+    plan = loop._Plan.__new__(loop._Plan)
+    plan.tokens = torch.tensor([5, 6, 7, 8, 9, 10, 11], dtype=torch.int32)
+    plan.line_starts = torch.tensor([0, 3, 5, 7])  # lines 5 6 7 | 8 9 | 10 11
+    plan.end_of_line, plan.keep_probability = 99, torch.ones(100)
+    expected = {
+        (0, 7): ([5, 6, 7, 99, 8, 9, 99, 10, 11, 99], [1, 1, 1, 1, 2, 2, 2, 3, 3, 3]),
+        (1, 4): ([6, 7, 99, 8], [1, 1, 1, 2]),  # a chunk ending inside a line has no </s> for it
+        (5, 6): ([10], [3]),
+    }
+    for (low, high), (tokens, lines) in expected.items():
+        chunk = loop._Chunk(plan, low, high, torch.Generator().manual_seed(0))
+        assert chunk.tokens.tolist() == tokens and chunk.lines.tolist() == lines
+    plan.keep_probability[99] = 0.0  # subsampled like any word
+    assert 99 not in loop._Chunk(plan, 0, 7, torch.Generator().manual_seed(0)).tokens.tolist()
+
+
+def test_the_end_of_line_token_trains_but_is_no_word_of_the_model(topic_corpus, monkeypatch):
+    seen = []
+
+    def recording_step(parameters, batch):
+        seen.append((parameters.input_matrix.shape[0], parameters.output_matrix.shape[0], batch.pair_context.clone()))
+        return skipgram_step(parameters, batch)
+
+    monkeypatch.setattr(loop, "skipgram_step", recording_step)
+    model = kft.train(str(topic_corpus), subwords="syllable", epoch=1, sample=0, seed=0, **TINY)
+    words = len(model.words)
+    assert model.config["end_of_line_token"] is True and "</s>" not in model.words
+    assert model.output_matrix.shape[0] == words and model.input_matrix.shape[0] == words + len(model.used_buckets)
+    assert all((inputs, outputs) == (model.input_matrix.shape[0] + 1, words + 1) for inputs, outputs, _ in seen)
+    assert any((contexts == words).any() for _, _, contexts in seen)  # </s> is a context word
+
+
 def test_cbow_learns_the_two_topics(topic_corpus):
     model = kft.train(str(topic_corpus), subwords="jamo", model="cbow", epoch=5, sample=0, seed=0, **TINY)
     assert model.config["model"] == "cbow"
@@ -315,8 +349,8 @@ def test_a_minibatch_spreads_its_centres_over_many_documents(tmp_path, monkeypat
 
     monkeypatch.setattr(loop, "skipgram_step", recording_step)
     model = kft.train(str(corpus), subwords="syllable", epoch=1, seed=0, **TINY)
-    line_of_word = np.array([ord(word[0]) - 0xAC00 for word in model.words])
-    lines_per_batch = [len(set(line_of_word[batch.numpy()])) for batch in batches]
+    line_of_word = np.array([ord(word[0]) - 0xAC00 for word in model.words] + [-1])  # -1: </s>, word len(words)
+    lines_per_batch = [len(set(line_of_word[batch.numpy()]) - {-1}) for batch in batches]
     assert len(batches) > 5 and min(lines_per_batch) >= 20, lines_per_batch
 
 

@@ -1,8 +1,8 @@
 """From text files to what training reads.
 
 - `read`: the text lines of a .txt, .txt.gz or .tsv column, streamed (`iter_lines`);
-- `encode`: the vocabulary and the corpus as one int32 array of word ids (`encode_corpus`), in two streaming
-  passes, and the pretokeniser fitted to a corpus when it learns from one (`fit_pretokenizer`);
+- `encode`: the vocabulary and the corpus as one int32 array of word ids (`encode_corpus`), in one streaming
+  read, and the pretokeniser fitted to a corpus when it learns from one (`fit_pretokenizer`);
 - `cache`: the encoded corpus kept beside the input and reused while nothing changed;
 - `prepare`: many source files (.txt, .gz, .jsonl) into one normalised corpus (`prepare_corpus`).
 

@@ -27,9 +27,9 @@ class ReadStats:
     invalid_utf8_lines: int = 0
     nul_lines: int = 0
     warnings: list[str] = field(default_factory=list)
-    #: Which pass is reporting progress: ``"counting"`` (pass 1) or ``"encoding"`` (pass 2).
+    #: Which phase is reporting progress: ``"counting"`` (pass 1, the read) or ``"encoding"`` (the ids written).
     phase: str = ""
-    #: In pass 2, the number of lines pass 1 read (for a percentage); 0 before.
+    #: While encoding, the number of lines pass 1 read (for a percentage); 0 before.
     total_lines: int = 0
 
 

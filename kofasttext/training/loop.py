@@ -7,6 +7,11 @@ half-width drawn uniformly from ``1..window`` and is paired with every kept word
 line; the learning rate falls linearly from ``lr`` to 0 over all ``epoch * tokens`` corpus tokens. The minibatch
 arithmetic is in `steps`.
 
+Every line ends with fastText's end-of-line token ``</s>`` (`END_OF_LINE`): a word of the training run only,
+with its own input and output row and no n-grams, counted once per line (of those with a kept word), subsampled
+and drawn as a negative like any word. It is the last word of every line's window and is left out of the
+`Model` (its rows are not word vectors anyone queries; a checkpoint keeps them in its config to resume with).
+
 Work is handed out in chunks of the corpus (`WorkQueue`), in corpus order, epoch after epoch, so one worker
 trains in exactly the order of the corpus, and every chunk draws its random numbers from its own seed, whichever
 worker trains it: one thread and one seed give bit-identical vectors. Chunks fully trained are recorded, which
@@ -27,6 +32,7 @@ import torch
 from ..errors import TrainingError, TrainingInterrupted
 from ..model import Model
 from ..progress import format_count, format_duration
+from ..vocab import Vocabulary
 from .steps import Batch, Parameters, cbow_step, skipgram_step
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
@@ -34,6 +40,11 @@ from .steps import Batch, Parameters, cbow_step, skipgram_step
 #: benchmarks/bench_ablation.py measured the alternatives). A CBOW centre makes one prediction, not ~5: it keeps
 #: ``2 * neg`` of its own (shared draws made NSMC jamo CBOW 30% slower, 370 s against 285 s, for no gain).
 NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (1, 2)}
+
+#: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 and 1, with the
+#: token written into the corpus, benchmarks/bench_ablation.py) it raised analogy syn from 0.577 / 0.558 to
+#: 0.602 / 0.588 and WS353 from 0.170 / 0.190 to 0.216 / 0.176; the ablation turns it off to measure it again.
+END_OF_LINE = True
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
@@ -59,7 +70,8 @@ class _Plan:
 
     tokens: torch.Tensor  # int32 [N]
     line_starts: torch.Tensor  # int64 [lines + 1]: a token's line is found per chunk, not stored per token
-    keep_probability: torch.Tensor  # float32 [nwords]
+    end_of_line: int  # the id of </s> (nwords), or -1 without it
+    keep_probability: torch.Tensor  # float32 [nwords (+ 1 for </s>)]
     negative_table: torch.Tensor  # int32 [T]
     window_offsets: torch.Tensor  # int64 [2 * window]: -window..-1, 1..window
     parameters: Parameters
@@ -130,18 +142,29 @@ class TrainingRun:
         self.config, self.workers, self.bar, self.pretokenizer = config, workers, bar, pretokenizer
         vocab, dim = corpus.vocab, config["dim"]
         ntokens = len(corpus.tokens)
+        # The rows of the model, then (with END_OF_LINE) one input and one output row for </s>.
+        self.model_rows = (len(vocab) + len(used_buckets), len(vocab))
+        extra = int(END_OF_LINE)
         if previous is None:
             # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
             generator = torch.Generator().manual_seed(config["seed"])
-            input_matrix = torch.empty(len(vocab) + len(used_buckets), dim).uniform_(-1 / dim, 1 / dim, generator=generator)
-            output_matrix = torch.zeros(len(vocab), dim)
+            input_matrix = torch.empty(self.model_rows[0] + extra, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
+            output_matrix = torch.zeros(self.model_rows[1] + extra, dim)
             nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
             completed = []
         else:
+            state = previous.config["checkpoint"]
             input_matrix = torch.from_numpy(np.array(previous.input_matrix))
             output_matrix = torch.from_numpy(np.array(previous.output_matrix))
-            nchunks = previous.config["checkpoint"]["nchunks"]
-            completed = previous.config["checkpoint"]["completed_chunks"]
+            if END_OF_LINE:  # a checkpoint written before </s> existed has no rows for it: they start at zero
+                saved_input, saved_output = state.get("end_of_line_rows") or ([0.0] * dim, [0.0] * dim)
+                input_matrix = torch.cat([input_matrix, torch.tensor([saved_input])])
+                output_matrix = torch.cat([output_matrix, torch.tensor([saved_output])])
+            nchunks, completed = state["nchunks"], state["completed_chunks"]
+        if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
+            offsets = np.append(offsets, offsets[-1] + 1)
+            rows = np.append(rows, self.model_rows[0])
+            vocab = Vocabulary([*vocab.words, "</s>"], np.append(vocab.counts, len(corpus.line_starts) - 1))
         parameters = Parameters(
             input_matrix.to(device),
             output_matrix.to(device),
@@ -151,6 +174,7 @@ class TrainingRun:
         self.plan = _Plan(
             tokens=torch.from_numpy(corpus.tokens),
             line_starts=torch.from_numpy(corpus.line_starts),
+            end_of_line=len(corpus.vocab) if END_OF_LINE else -1,
             keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])),
             negative_table=torch.from_numpy(vocab.negative_table()),
             window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]),
@@ -167,13 +191,13 @@ class TrainingRun:
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed)
 
     def model(self, config: dict) -> Model:
-        """The matrices as they are now, as a `Model` with ``config``."""
+        """The matrices as they are now (without the rows of </s>), as a `Model` with ``config``."""
         parameters = self.plan.parameters
         return Model(
             config,
             self.corpus.vocab,
-            parameters.input_matrix.cpu().numpy(),
-            parameters.output_matrix.cpu().numpy(),
+            parameters.input_matrix[: self.model_rows[0]].cpu().numpy(),
+            parameters.output_matrix[: self.model_rows[1]].cpu().numpy(),
             self.offsets,
             self.rows,
             self.used_buckets,
@@ -185,6 +209,9 @@ class TrainingRun:
         # the others are trained again on resume.
         completed = sorted(self.queue.completed)
         state = {"nchunks": self.queue.nchunks, "completed_chunks": completed, "progress": self.queue.progress()}
+        if END_OF_LINE:  # the rows of </s>, [input, output], which the model leaves out
+            parameters = self.plan.parameters
+            state["end_of_line_rows"] = [parameters.input_matrix[-1].tolist(), parameters.output_matrix[-1].tolist()]
         self.model({**self.config, "checkpoint": state}).save(path)
 
     def train(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
@@ -257,15 +284,29 @@ def _work(rank: int, plan: _Plan, queue: WorkQueue) -> None:
 
 
 class _Chunk:
-    """The kept (subsampled) positions of one chunk, with their word ids and lines."""
+    """The kept (subsampled) positions of one chunk, with their word ids and lines; with `END_OF_LINE`, every
+    line that ends in the chunk ends with ``</s>``, which is subsampled like a word."""
 
     def __init__(self, plan: _Plan, low: int, high: int, generator: torch.Generator):
-        tokens = plan.tokens[low:high]
-        keep = torch.rand(high - low, generator=generator) < plan.keep_probability[tokens.long()]
+        tokens = plan.tokens[low:high].long()
+        positions = torch.arange(low, high)  # in the corpus; a </s> takes the position of its line's last word
+        if plan.end_of_line >= 0:
+            starts = plan.line_starts
+            ends = starts[torch.searchsorted(starts, low, right=True) : torch.searchsorted(starts, high, right=True)] - 1
+            is_last = torch.zeros(high - low, dtype=torch.long)
+            is_last[ends - low] = 1
+            # Token i moves right by the number of </s> before it; each </s> follows its line's last token.
+            moved = torch.arange(high - low) + torch.cumsum(is_last, 0) - is_last
+            slots = moved[ends - low] + 1
+            with_ends = torch.empty(high - low + len(ends), dtype=torch.long)
+            with_ends[moved], with_ends[slots] = tokens, plan.end_of_line
+            tokens, positions = with_ends, with_ends.clone()
+            positions[moved], positions[slots] = torch.arange(low, high), ends
+        keep = torch.rand(len(tokens), generator=generator) < plan.keep_probability[tokens]
         kept = torch.nonzero(keep).squeeze(1)
-        self.tokens = tokens[kept].long()  # [n]
+        self.tokens = tokens[kept]  # [n]
         # Context never crosses a line; a per-token line table would cost 4 bytes per corpus token in memory.
-        self.lines = torch.searchsorted(plan.line_starts, kept + low, right=True)  # [n]
+        self.lines = torch.searchsorted(plan.line_starts, positions[kept], right=True)  # [n]
 
     def __len__(self) -> int:
         return len(self.tokens)

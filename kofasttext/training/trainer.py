@@ -25,7 +25,7 @@ from ..progress import Progress
 from ..subwords import SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int
 from ..vocab import NEGATIVE_EXPONENT
-from .loop import NEGATIVE_DRAWS, TrainingRun
+from . import loop  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
 from .options import TRAINING_OPTIONS, check_options
 
 
@@ -145,14 +145,15 @@ def train(
         **options,
         "pretokenizer": pretokenizer.to_config(),
         "negative_exponent": NEGATIVE_EXPONENT,
-        "negative_draw": list(NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
+        "negative_draw": list(loop.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
+        "end_of_line_token": loop.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
         "word_vector": "sum",
         "corpus": os.path.basename(corpus_path),
         "corpus_lines": corpus.stats.lines,
         "corpus_tokens": corpus.stats.tokens,
     }
     workers = 1 if torch_device.type == "cuda" else (threads or available_cores())
-    run = TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, pretokenizer)
+    run = loop.TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, pretokenizer)
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
