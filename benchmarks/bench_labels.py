@@ -23,14 +23,15 @@ Quiet choices, made here:
 
 Each fit is merged into ``--json`` as it ends, keyed by system, rows, size and seed, so a run can be split
 (``--sizes 150000``) or stopped and resumed; fits already there are not redone. The JSON also records the
-model and test set it was measured with, and refuses to mix results from another. ``--report`` prints the table
-and draws the PNG from the JSON alone.
+model, test set and classifier options it was measured with, and refuses to mix results from another
+(``--classifier-option KEY=VALUE`` sets a `ClassifierSettings` field for every classifier fit: a variant gets
+its own ``--json``). ``--report`` prints the table and draws the PNG from the JSON alone.
 
 Not a unit test: run it by hand on an idle machine.
 
     python benchmarks/bench_labels.py [--model FILE | --models-dir DIR] [--data DIR] [--sizes 1500 15000 150000]
         [--seeds 0 1 2] [--all-seeds] [--systems classifier probe] [--threads 2] [--json FILE] [--png FILE]
-        [--quick] [--report]
+        [--classifier-option KEY=VALUE ...] [--quick] [--report]
 
 Without ``--model``, the default jamo model is trained on ``DATA/nsmc/corpus.txt.gz`` (``kft.train`` defaults,
 seed 0) and kept as ``MODELS_DIR/nsmc_jamo.kft`` for the next run. ``--quick`` (a smoke test) fits sizes
@@ -75,17 +76,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--all-seeds", action="store_true", help="fit the whole training set at every seed too")
     parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--classifier-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a TextClassifier setting for every classifier fit (VALUE as JSON: epochs=30, embedding_lr=0); "
+        "a JSON holds the fits of one set of options, so give each set its own --json",
+    )
     parser.add_argument("--json", help="default benchmarks/results/bench_labels.json (bench_labels_quick.json with --quick)")
     parser.add_argument("--png", help="default benchmarks/results/bench_labels.png (bench_labels_quick.png with --quick)")
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny sizes, a tiny model, part of the test set")
     parser.add_argument("--report", action="store_true", help="print the table and draw the PNG from --json; fit nothing")
     args = parser.parse_args(argv)
+    args.classifier_options = dict(map(classifier_option, args.classifier_option))
     args.sizes = args.sizes or (QUICK["sizes"] if args.quick else [1_500, 15_000, 150_000])
     args.seeds = args.seeds or (QUICK["seeds"] if args.quick else [0, 1, 2])
     stem = "bench_labels_quick" if args.quick else "bench_labels"
     args.json = args.json or os.path.join(SCRIPT_DIR, "results", stem + ".json")
     args.png = args.png or os.path.join(SCRIPT_DIR, "results", stem + ".png")
     return args
+
+
+def classifier_option(text: str) -> tuple[str, object]:
+    """``"epochs=30"`` -> ``("epochs", 30)``: the value read as JSON, else kept as a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"bench_labels: --classifier-option wants KEY=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
 
 
 # -- inputs ---------------------------------------------------------------------------------------------------
@@ -167,12 +188,12 @@ def random_rows(model, seed: int):
 # -- fits -----------------------------------------------------------------------------------------------------
 
 
-def fit_classifier(model, rows: str, seed: int, train, test) -> dict:
+def fit_classifier(model, rows: str, seed: int, train, test, options: dict) -> dict:
     """Test accuracy, fit seconds, settings and epoch history of one `TextClassifier` fit."""
     from kofasttext import TextClassifier
 
     started = time.perf_counter()
-    classifier = TextClassifier(model, pretrained=rows == "pretrained", seed=seed).fit(train[0], train[1])
+    classifier = TextClassifier(model, pretrained=rows == "pretrained", seed=seed, **options).fit(train[0], train[1])
     fit_seconds = time.perf_counter() - started
     settings = {**asdict(classifier.settings), "widths": list(classifier.settings.widths)}
     return {
@@ -221,12 +242,14 @@ def fit_probe(features: ProbeFeatures, rows: str, seed: int, chosen: np.ndarray,
 # -- the JSON -------------------------------------------------------------------------------------------------
 
 
-def setup_of(model, path: str, pool: int, tests: int) -> dict:
-    """What every fit of one JSON must share: the model (its file name, size and training config) and the data."""
+def setup_of(model, path: str, pool: int, tests: int, classifier_options: dict) -> dict:
+    """What every fit of one JSON must share: the model (its file name, size and training config), the data and
+    the classifier's options."""
     return {
         "model": {"file": os.path.basename(path), "bytes": os.path.getsize(path), "config": model.config},
         "train_reviews": pool,
         "test_reviews": tests,
+        "classifier_options": classifier_options,
     }
 
 
@@ -289,7 +312,8 @@ def markdown(results: dict) -> str:
         "",
         f"Accuracy in % on {setup['test_reviews']:,} NSMC test reviews, mean ± sd (seeds); gain = pretrained - random "
         f"classifier, paired by seed. Rows from {setup['model']['file']} ({config['subwords']}, dim {config['dim']}, "
-        f"epoch {config['epoch']}, trained on {config.get('corpus', '?')}).",
+        f"epoch {config['epoch']}, trained on {config.get('corpus', '?')}); classifier options: "
+        f"{setup.get('classifier_options') or 'the defaults'}.",
         "",
         *goal_lines(fits, sizes),
     ]
@@ -372,7 +396,7 @@ def run_fits(args, results: dict, argv=None) -> None:
     model_path = args.model or default_model(args)
     model = kft.load(model_path)
     train, test = read_reviews(args)
-    setup = setup_of(model, model_path, len(train[0]), len(test[0]))
+    setup = setup_of(model, model_path, len(train[0]), len(test[0]), args.classifier_options)
     if results["setup"] not in (None, setup):
         differ = ", ".join(name for name in setup if results["setup"].get(name) != setup[name])
         raise SystemExit(f"bench_labels: {args.json} holds fits made with another {differ}; give another --json")
@@ -388,7 +412,7 @@ def run_fits(args, results: dict, argv=None) -> None:
         chosen = sample(len(train[0]), size, seed)
         if system == "classifier":
             subset = ([train[0][i] for i in chosen], train[1][chosen])
-            record = fit_classifier(model, rows, seed, subset, test)
+            record = fit_classifier(model, rows, seed, subset, test, args.classifier_options)
         else:
             record = fit_probe(features, rows, seed, chosen, train[1], test[1])
         fit = {"system": system, "rows": rows, "size": size, "seed": seed, **record, "run": run}

@@ -41,9 +41,9 @@ from .steps import Batch, Parameters, cbow_step, skipgram_step
 #: ``2 * neg`` of its own (shared draws made NSMC jamo CBOW 30% slower, 370 s against 285 s, for no gain).
 NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (1, 2)}
 
-#: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 and 1, with the
-#: token written into the corpus, benchmarks/bench_ablation.py) it raised analogy syn from 0.577 / 0.558 to
-#: 0.602 / 0.588 and WS353 from 0.170 / 0.190 to 0.216 / 0.176; the ablation turns it off to measure it again.
+#: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 / 1,
+#: benchmarks/bench_ablation.py, "no end-of-line token" against "default") it raised WS353 from 0.170 / 0.190 to
+#: 0.185 / 0.204 and conjugations from 0.688 / 0.685 to 0.705 / 0.694; syn 0.577 / 0.558 became 0.564 / 0.586.
 END_OF_LINE = True
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
