@@ -293,14 +293,15 @@ class _Chunk:
         if plan.end_of_line >= 0:
             starts = plan.line_starts
             ends = starts[torch.searchsorted(starts, low, right=True) : torch.searchsorted(starts, high, right=True)] - 1
+            last = ends - low  # in the chunk
             is_last = torch.zeros(high - low, dtype=torch.long)
-            is_last[ends - low] = 1
+            is_last[last] = 1
             # Token i moves right by the number of </s> before it; each </s> follows its line's last token.
             moved = torch.arange(high - low) + torch.cumsum(is_last, 0) - is_last
-            slots = moved[ends - low] + 1
+            slots = moved[last] + 1
             with_ends = torch.empty(high - low + len(ends), dtype=torch.long)
             with_ends[moved], with_ends[slots] = tokens, plan.end_of_line
-            tokens, positions = with_ends, with_ends.clone()
+            tokens, positions = with_ends, torch.empty_like(with_ends)
             positions[moved], positions[slots] = torch.arange(low, high), ends
         keep = torch.rand(len(tokens), generator=generator) < plan.keep_probability[tokens]
         kept = torch.nonzero(keep).squeeze(1)
