@@ -62,6 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
         _add_analogy_parser,
         _add_vector_parser,
         _add_eval_parser,
+        _add_export_parser,
         _add_classify_parser,
         _add_corpus_parser,
         _add_demo_parser,
@@ -144,6 +145,25 @@ def _add_eval_parser(commands) -> None:
         action="append",
         metavar="CORPUS",
         help="OOV queries avoid every word of this training corpus (repeatable; default: DATA/nsmc/corpus.txt.gz)",
+    )
+
+
+EXPORT_FORMATS = {
+    "fasttext": "a fastText .bin: fasttext.load_model, gensim's load_facebook_vectors (unseen words too)",
+    "vec": "word2vec text (.vec): gensim's load_word2vec_format, spaCy's init vectors",
+    "gensim": "word2vec binary: gensim's KeyedVectors.load_word2vec_format(OUT, binary=True)",
+}
+
+
+def _add_export_parser(commands) -> None:
+    export = _command(commands, "export", "write a model in another program's format")
+    export.add_argument("model")
+    export.add_argument("-o", "--output", required=True, help="file to write")
+    export.add_argument(
+        "--format", required=True, choices=list(EXPORT_FORMATS), help="; ".join(f"{k}: {v}" for k, v in EXPORT_FORMATS.items())
+    )
+    export.add_argument(
+        "--words", metavar="FILE", help="vec and gensim: also write these words (one per line), composed from subwords"
     )
 
 
@@ -272,6 +292,46 @@ def _vector(args) -> None:
         print(line)
 
 
+def _word_list(path: str) -> list[str]:
+    """The words of a file, one per line (blank lines skipped)."""
+    from .corpus.read import ReadStats, iter_lines
+
+    if not os.path.isfile(path):
+        raise UsageError(f"--words: file not found: {path}")
+    stats = ReadStats()
+    words = [line.strip() for line in iter_lines(path, stats=stats) if line.strip()]
+    if stats.invalid_utf8_lines:
+        raise UsageError(f"--words: {path} is not UTF-8 text ({stats.invalid_utf8_lines:,} lines)")
+    return words
+
+
+def _export(args) -> None:
+    from .loader import load
+
+    _check_output_path(args.output)
+    if args.words and args.format == "fasttext":
+        raise UsageError("--words is for --format vec and gensim: a fastText .bin composes any word itself")
+    extra = _word_list(args.words) if args.words else []
+    model = load(args.model)
+    if args.format == "fasttext":
+        model.save_fasttext(args.output)
+        buckets = model.scheme.bucket if model.scheme.name != "none" else 0
+        print(f"wrote {args.output}: {len(model.words):,} words, {buckets:,} buckets")
+        if model.pretokenizer.name != "whitespace":
+            print(f"its words were cut by {model.pretokenizer.spec}: cut query text the same way (fastText cuts at spaces)")
+        if model.scheme.name == "jamo":
+            print(
+                "a jamo model: fastText and gensim look words up in jamo form, e.g. "
+                "ft.get_word_vector(kofasttext.hangul.jamo_form(word)); its words print in that form "
+                "(kofasttext.hangul.from_jamo turns them back)"
+            )
+        return
+    zero = model.save_vec(args.output, extra, binary=args.format == "gensim")
+    print(f"wrote {args.output}: {len(model.words):,} vocabulary words and {len(set(extra) - set(model.words)):,} more")
+    if zero:
+        print(f"{zero:,} of the --words have no known subword: their vectors are zero", file=sys.stderr)
+
+
 def _eval(args) -> None:
     from .environment import data_dir
     from .evaluate import WordVectors
@@ -381,6 +441,7 @@ _COMMANDS = {
     "analogy": _analogy,
     "vector": _vector,
     "eval": _eval,
+    "export": _export,
     "classify": _classify,
     "corpus": _corpus,
     "demo": _demo,

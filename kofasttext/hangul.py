@@ -122,6 +122,21 @@ def to_jamo(text: str) -> str:
     return text.translate(_DECOMPOSITION)
 
 
+def jamo_form(word: str) -> str:
+    """The string the jamo scheme cuts into n-grams: `normalize`, then `to_jamo`.
+
+    A jamo model exported to fastText (`kofasttext.interop.fasttext_bin`) holds its words in this form, so a
+    fastText or gensim client looks a word up as ``jamo_form(word)``.
+
+    Examples
+    --------
+    >>> jamo_form("몰랐다") == to_jamo("몰랐다")
+    True
+    >>> ft_model.get_word_vector(jamo_form("몰랐겠지"))  # fastText, on an exported jamo model  # doctest: +SKIP
+    """
+    return to_jamo(normalize(word))
+
+
 def _jamo_index(char: str, first: int, count: int) -> int:
     index = ord(char) - first
     return index if 0 <= index < count else -1

@@ -8,15 +8,22 @@ of other programs' formats join here, so that ``kft.load`` and ``kofasttext eval
 
 from __future__ import annotations
 
+import os
+
 from .baselines.ppmi import PPMIModel
 from .errors import ModelFileError
+from .interop.fasttext_bin import is_fasttext_file
 from .model import Model
-from .modelfile import KINDS, read_model_file
+from .modelfile import KINDS, MAGIC, read_model_file
+
+#: Names of word2vec text files: other text is not taken for vectors unless it is named so.
+VEC_SUFFIXES = (".vec", ".vec.gz", ".txt", ".txt.gz")
 
 
 def load(path: str) -> Model | PPMIModel:
-    """Load a model saved by `Model.save` (or the ``kofasttext train`` command), or a count model saved by
-    `PPMIModel.save`.
+    """Load a model saved by `Model.save` (or the ``kofasttext train`` command), a count model saved by
+    `PPMIModel.save`, a fastText ``.bin`` (`Model.from_fasttext`, known by its magic number) or a word2vec
+    text file (`Model.from_vec`, known by its name: ``.vec``, ``.txt``, gzipped too).
 
     Raises
     ------
@@ -31,6 +38,16 @@ def load(path: str) -> Model | PPMIModel:
     >>> model["몰랐겠지"].shape  # doctest: +SKIP
     (100,)
     """
+    if os.path.isfile(path):
+        if is_fasttext_file(path):
+            return Model.from_fasttext(path)
+        if path.lower().endswith(VEC_SUFFIXES):
+            return Model.from_vec(path)
+        with open(path, "rb") as probe:
+            if probe.read(len(MAGIC)) != MAGIC:
+                raise ModelFileError(
+                    f"{path} is neither a kofasttext model, a fastText .bin nor a word2vec text file (.vec, .txt)"
+                )
     container = read_model_file(path)
     kind = container.kind
     if kind == "model":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import pretokenizers
 from .errors import ModelFileError, UsageError
-from .hangul import normalize
+from .hangul import JONG_FILLER, from_jamo, normalize
+from .interop import fasttext_bin, vec
 from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from .queries import VectorQueries
-from .subwords import SubwordScheme
+from .subwords import SubwordScheme, subword_table
 from .vocab import Vocabulary
 
 #: The arrays `Model.from_arrays` needs ("used_buckets" too when the file stores only the used buckets). The
@@ -70,6 +73,8 @@ class Model(VectorQueries):
         self.subword_offsets = subword_offsets
         self.subword_rows = subword_rows
         self.used_buckets = used_buckets
+        # A fastText file's word vector is the mean of its rows (`from_fasttext`); ours is their sum.
+        self.averages_rows = config.get("word_vector") == "mean"
         self._word_vectors = None
         self._unit_vectors = None
 
@@ -123,7 +128,8 @@ class Model(VectorQueries):
         return position[stored] + len(self.vocab)
 
     def get_word_vector(self, word: str) -> np.ndarray:
-        """Vector of any word: the sum of its subword rows (zeros if it has none).
+        """Vector of any word: the sum of its subword rows (zeros if it has none); for a model read from a
+        fastText file, their mean, as fastText defines it.
 
         Examples
         --------
@@ -133,7 +139,8 @@ class Model(VectorQueries):
         rows = self.input_rows(word)
         if len(rows) == 0:
             return np.zeros(self.dim, dtype=np.float32)
-        return np.asarray(self.input_matrix[rows], dtype=np.float32).sum(0)
+        vector = np.asarray(self.input_matrix[rows], dtype=np.float32).sum(0)
+        return vector / len(rows) if self.averages_rows else vector
 
     __getitem__ = get_word_vector
 
@@ -173,16 +180,71 @@ class Model(VectorQueries):
                 rows = np.asarray(self.subword_rows[offsets[start] : offsets[end]])
                 gathered = np.asarray(self.input_matrix[rows], dtype=np.float32)
                 vectors[start:end] = np.add.reduceat(gathered, offsets[start:end] - offsets[start])
+            if self.averages_rows:
+                vectors /= np.diff(offsets).astype(np.float32)[:, None]
             self._word_vectors = vectors
         return self._word_vectors
+
+    def embedding_matrix(self, words, warn: bool = True) -> np.ndarray:
+        """Vectors of any word list, ``float32 [len(words), dim]``, in its order: a pretrained embedding layer.
+
+        In-vocabulary words get their vectors, unseen words are composed from their subwords (as
+        `get_word_vector` does), and a word with no known subword gets a zero row; ``warn`` says how many did.
+
+        Examples
+        --------
+        >>> index = {"<pad>": 0, "영화": 1, "재밌었닼ㅋ": 2}  # a tokenizer's word -> index  # doctest: +SKIP
+        >>> weights = model.embedding_matrix(sorted(index, key=index.get))  # doctest: +SKIP
+        >>> layer = torch.nn.Embedding.from_pretrained(torch.from_numpy(weights))  # doctest: +SKIP
+        """
+        words = list(words)
+        matrix = np.empty((len(words), self.dim), dtype=np.float32)
+        known = np.fromiter((self.vocab.id(normalize(word)) for word in words), dtype=np.int64, count=len(words))
+        if (known >= 0).any():
+            matrix[known >= 0] = self.word_vectors()[known[known >= 0]]
+        for i in np.flatnonzero(known < 0):
+            matrix[i] = self.get_word_vector(words[i])
+        if warn:
+            zero = int((~matrix.any(axis=1)).sum())
+            if zero:
+                warnings.warn(f"{zero:,} of {len(words):,} words have no known subword: their rows are zero", stacklevel=2)
+        return matrix
 
     # -- files ---------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
         if self.output_matrix is None:
-            raise UsageError("this model has no output matrix (it was rebuilt from a classifier): it cannot be saved")
+            raise UsageError(
+                "this model has no output matrix (it was read from a classifier or a .vec file): it cannot be saved "
+                "as a kofasttext model"
+            )
         arrays = {"output_matrix": np.asarray(self.output_matrix, dtype=np.float32), **self.query_arrays()}
         write_model_file(path, "model", self.config, self.vocab.words, arrays)
+
+    def save_fasttext(self, path: str) -> None:
+        """Write the model as a fastText ``.bin`` (`kofasttext.interop.fasttext_bin`: what is kept, and how
+        a jamo model's words are written), atomically.
+
+        Examples
+        --------
+        >>> model.save_fasttext("nsmc.bin")  # doctest: +SKIP
+        >>> import fasttext; fasttext.load_model("nsmc.bin").get_word_vector("재밌다")  # doctest: +SKIP
+        """
+        fasttext_bin.save_fasttext(self, path)
+
+    def save_vec(self, path: str, words=(), binary: bool = False) -> int:
+        """Write the vocabulary, most frequent first, and the extra ``words`` it lacks (composed from their
+        subwords) as a word2vec text file (``.vec``), or word2vec's binary format with ``binary``, atomically.
+        Returns how many extra words have no known subword (written as zeros).
+
+        Examples
+        --------
+        >>> model.save_vec("nsmc.vec", words=["몰랐겠지"])  # doctest: +SKIP
+        0
+        >>> from gensim.models import KeyedVectors  # doctest: +SKIP
+        >>> KeyedVectors.load_word2vec_format("nsmc.vec").most_similar("몰랐겠지")  # doctest: +SKIP
+        """
+        return vec.save_vec(self, path, words, binary=binary)
 
     def query_arrays(self) -> dict[str, np.ndarray]:
         """The arrays a file needs for `from_arrays` to rebuild this model's queries (all but the output
@@ -210,6 +272,73 @@ class Model(VectorQueries):
         if "output_matrix" not in container.arrays:
             raise ModelFileError(f"{path} is damaged: it lacks output_matrix")
         return cls.from_arrays(container.config, container.words, container.arrays, source=path)
+
+    @classmethod
+    def from_fasttext(cls, path: str) -> Model:
+        """The model in a fastText ``.bin`` (`interop.fasttext_bin.read_fasttext`), its matrices memory-mapped.
+
+        fastText's n-grams are the syllable scheme's (code points of ``<word>``, its hash) with the file's
+        minn, maxn and bucket, or none when maxn is 0; a file whose words are in our jamo form (a jamo model
+        `save_fasttext` wrote: only that text holds `hangul.JONG_FILLER`) is the jamo scheme again, its
+        words composed back. Every bucket has a row (``used_buckets`` is None). A
+        word's vector is the MEAN of its rows, as fastText computes it (``config["word_vector"] = "mean"``),
+        so that vectors equal ``fasttext.load_model``'s; text is cut at whitespace, as fastText does. fastText's
+        end-of-line word ``</s>``, a word of most fastText vocabularies, has no n-grams, as in fastText.
+
+        Examples
+        --------
+        >>> model = Model.from_fasttext("cc.ko.300.bin")  # kft.load does this for a .bin  # doctest: +SKIP
+        >>> model.most_similar("몰랐겠지", topn=3)  # doctest: +SKIP
+        """
+        raw = fasttext_bin.read_fasttext(path)
+        settings = raw.settings
+        words, nwords = raw.words, len(raw.words)
+        if settings["maxn"] > 0:
+            minn = max(settings["minn"], 1)  # fastText's n-grams start at length 1 whatever minn says
+            # Our jamo form is the only text with JONG_FILLER in it (`normalize` replaces it elsewhere).
+            in_jamo_form = any(JONG_FILLER in word for word in words)
+            if in_jamo_form:
+                words = [from_jamo(word) for word in words]
+            name = "jamo" if in_jamo_form else "syllable"
+            scheme = SubwordScheme.create(name, minn, max(settings["maxn"], minn), settings["bucket"])
+            input_matrix = raw.input_matrix
+        else:
+            scheme = SubwordScheme.create("none")
+            input_matrix = raw.input_matrix[:nwords]  # bucket rows no word uses (maxn 0: no n-grams)
+        config = {
+            **scheme.to_config(),
+            "source": "fasttext",
+            "model": fasttext_bin.MODEL_NAMES[settings["model"]],
+            "dim": settings["dim"],
+            "window": settings["ws"],
+            "epoch": settings["epoch"],
+            "neg": settings["neg"],
+            "min_count": settings["minCount"],
+            "sample": settings["t"],
+            "corpus_tokens": raw.ntokens,
+            "pretokenizer": {"name": "whitespace"},
+            "word_vector": "mean",
+        }
+        end_of_line = words.index(fasttext_bin.EOS) if fasttext_bin.EOS in words else -1
+        offsets, rows = _without_ngrams(*subword_table(words, scheme), end_of_line)
+        output_matrix = raw.output_matrix if raw.output_matrix.shape[0] == nwords else None
+        return cls(config, Vocabulary(words, raw.counts), input_matrix, output_matrix, offsets, rows)
+
+    @classmethod
+    def from_vec(cls, path: str) -> Model:
+        """The model in a word2vec text file (`interop.vec.read_vec`): its words and vectors, no n-grams (an
+        unseen word's vector is zero), no counts (all 0; the file's order is kept as the frequency order), and
+        no output matrix, so it answers queries but cannot be saved as a kofasttext model.
+
+        Examples
+        --------
+        >>> Model.from_vec("cc.ko.300.vec").most_similar("영화")  # kft.load does this for a .vec  # doctest: +SKIP
+        """
+        words, vectors = vec.read_vec(path)
+        scheme = SubwordScheme.create("none")
+        config = {**scheme.to_config(), "source": "vec", "dim": vectors.shape[1], "pretokenizer": {"name": "whitespace"}}
+        offsets, rows = subword_table(words, scheme)
+        return cls(config, Vocabulary(words, np.zeros(len(words), dtype=np.int64)), vectors, None, offsets, rows)
 
     @classmethod
     def from_arrays(cls, config: dict, words: list[str], arrays: dict[str, np.ndarray], source: str = "the file") -> Model:
@@ -241,7 +370,8 @@ class Model(VectorQueries):
             arrays["input_matrix"].shape[0] != expected_rows
             or arrays["counts"].shape != (nwords,)
             or arrays["subword_offsets"].shape != (nwords + 1,)
-            or output_matrix is not None and output_matrix.shape != (nwords, arrays["input_matrix"].shape[1])
+            or output_matrix is not None
+            and output_matrix.shape != (nwords, arrays["input_matrix"].shape[1])
         ):
             raise ModelFileError(f"{source} is damaged: its arrays do not match its vocabulary")
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
@@ -255,3 +385,14 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def _without_ngrams(offsets: np.ndarray, rows: np.ndarray, word: int) -> tuple[np.ndarray, np.ndarray]:
+    """A subword table whose ``word`` (none if -1) keeps only its own row."""
+    if word < 0:
+        return offsets, rows
+    start, end = int(offsets[word]), int(offsets[word + 1])
+    rows = np.concatenate([rows[: start + 1], rows[end:]])
+    offsets = offsets.copy()
+    offsets[word + 1 :] -= end - start - 1
+    return offsets, rows

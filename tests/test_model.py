@@ -206,15 +206,18 @@ def test_one_byte_short_file_is_a_model_file_error(saved_model, tmp_path):
 
 
 def test_random_bytes_file_is_a_model_file_error(tmp_path):
-    _write_and_expect_error(tmp_path / "random.kft", random.Random(0).randbytes(4096), match="not a kofasttext")
+    _write_and_expect_error(
+        tmp_path / "random.kft", random.Random(0).randbytes(4096), match="neither a kofasttext model, a fastText .bin nor"
+    )
 
 
 def test_empty_file_is_a_model_file_error(tmp_path):
-    _write_and_expect_error(tmp_path / "empty.kft", b"", match="not a kofasttext")
+    _write_and_expect_error(tmp_path / "empty.kft", b"", match="neither a kofasttext model, a fastText .bin nor")
 
 
-def test_text_file_from_another_program_is_a_model_file_error(tmp_path):
-    _write_and_expect_error(tmp_path / "vectors.vec", "2 3\n영화 0.1 0.2 0.3\n좋다 0.1 0.2 0.3\n".encode())
+def test_a_corpus_given_as_a_vectors_file_is_a_model_file_error(tmp_path):
+    """A .txt is read as word2vec text (fastText's .vec loads as a model: tests/test_interop.py); a corpus is not one."""
+    _write_and_expect_error(tmp_path / "corpus.txt", "영화 정말 재밌다\n배우 연기 최고\n".encode(), match="not a number")
 
 
 def test_pickle_file_is_a_model_file_error(tmp_path):
