@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model-syllable", help="a syllable .kft to export (default: train one)")
     parser.add_argument("--model-jamo", help="a jamo .kft to export (default: train one)")
     parser.add_argument("--runs", type=int, default=3, help="alternating load runs per library")
-    parser.add_argument("--json", default=os.path.join(SCRIPT_DIR, "results", "bench_interop.json"))
+    parser.add_argument("--json", default=os.path.join(SCRIPT_DIR, "results", "bench_interop.json"), help="merged into")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: load one file with one library
@@ -56,9 +55,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def cosines(ours: np.ndarray, theirs: np.ndarray) -> dict:
-    norms = np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1)
-    cos = (ours * theirs).sum(1) / np.maximum(norms, 1e-30)
-    return {"n": len(cos), "min": float(cos.min()), "mean": float(cos.mean())}
+    """Cosine of each pair of rows; a pair of zero vectors (a word with no known n-gram, in both) agrees
+    and is counted apart, a zero vector beside a non-zero one disagrees (cosine 0)."""
+    our_norms, their_norms = np.linalg.norm(ours, axis=1), np.linalg.norm(theirs, axis=1)
+    both_zero = (our_norms == 0) & (their_norms == 0)
+    cos = (ours * theirs).sum(1) / np.maximum(our_norms * their_norms, 1e-30)
+    cos[both_zero] = 1.0
+    return {"n": len(cos), "both_zero": int(both_zero.sum()), "min": float(cos.min()), "mean": float(cos.mean())}
 
 
 def trained_model(kft, scheme: str, given: str | None, folder: str, data: str) -> str:
@@ -141,7 +144,13 @@ def spacy_check(vec: str, words: list[str], ours: np.ndarray, folder: str, schem
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory: VmHWM, not getrusage's ru_maxrss, which Linux carries across exec
+    from the parent (here, the one that trained the model)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def worker(job: dict) -> None:
@@ -198,7 +207,11 @@ def main(argv=None) -> None:
 
     folder = args.models_dir or os.path.join(cache_dir(), "bench_interop")
     os.makedirs(folder, exist_ok=True)
-    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "command": " ".join(sys.argv)}
+    results = {}
+    if os.path.exists(args.json):  # a part skipped keeps its last measurement
+        with open(args.json, encoding="utf-8") as previous:
+            results = json.load(previous)
+    results.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command=" ".join(sys.argv))
     if not args.skip_export:
         results["exports"] = {}
         for scheme, given in (("syllable", args.model_syllable), ("jamo", args.model_jamo)):
