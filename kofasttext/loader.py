@@ -12,7 +12,7 @@ import os
 
 from .baselines.ppmi import PPMIModel
 from .errors import ModelFileError
-from .interop.fasttext_bin import is_fasttext_file
+from .interop.fasttext_bin import is_fasttext_head
 from .model import Model
 from .modelfile import KINDS, MAGIC, read_model_file
 
@@ -39,15 +39,14 @@ def load(path: str) -> Model | PPMIModel:
     (100,)
     """
     if os.path.isfile(path):
-        if is_fasttext_file(path):
+        with open(path, "rb") as probe:
+            head = probe.read(len(MAGIC))
+        if is_fasttext_head(head):
             return Model.from_fasttext(path)
         if path.lower().endswith(VEC_SUFFIXES):
             return Model.from_vec(path)
-        with open(path, "rb") as probe:
-            if probe.read(len(MAGIC)) != MAGIC:
-                raise ModelFileError(
-                    f"{path} is neither a kofasttext model, a fastText .bin nor a word2vec text file (.vec, .txt)"
-                )
+        if head != MAGIC:
+            raise ModelFileError(f"{path} is neither a kofasttext model, a fastText .bin nor a word2vec text file (.vec, .txt)")
     container = read_model_file(path)
     kind = container.kind
     if kind == "model":

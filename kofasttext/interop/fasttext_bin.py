@@ -177,11 +177,9 @@ class FastTextFile(NamedTuple):
     output_matrix: np.ndarray  # float32 [nwords, dim], memory-mapped
 
 
-def is_fasttext_file(path: str) -> bool:
-    """True when ``path`` starts with fastText's magic number."""
-    with open(path, "rb") as probe:
-        head = probe.read(4)
-    return len(head) == 4 and struct.unpack("<i", head)[0] == MAGIC
+def is_fasttext_head(head: bytes) -> bool:
+    """True when a file's first bytes are fastText's magic number."""
+    return len(head) >= 4 and struct.unpack_from("<i", head)[0] == MAGIC
 
 
 def read_fasttext(path: str) -> FastTextFile:
