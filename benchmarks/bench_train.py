@@ -19,9 +19,12 @@ It prints one markdown table per scheme and writes everything to JSON. Needs
 
     python benchmarks/bench_train.py [--data DIR] [--schemes syllable jamo]
         [--systems kofasttext fasttext gensim] [--epoch 5] [--threads 2]
-        [--json benchmarks/results/bench_train.json] [--quick]
+        [--json benchmarks/results/bench_train.json] [--quick] [--save-models DIR]
 
 ``--quick`` (a smoke test) trains on the first 60,000 lines for one epoch.
+``--save-models DIR`` keeps the fastText (.bin) and kofasttext (.kft) models, named
+``SYSTEM_SCHEME``, for ``kofasttext eval`` to judge side by side; gensim's own save
+is a pickle, so gensim models are not kept.
 """
 
 from __future__ import annotations
@@ -217,6 +220,16 @@ def train_kofasttext(job: dict):
 
 
 TRAINERS = {"fasttext": train_fasttext, "gensim": train_gensim, "kofasttext": train_kofasttext}
+MODEL_SUFFIX = {"fasttext": ".bin", "kofasttext": ".kft"}  # the systems --save-models keeps
+
+
+def save_model(model, job: dict) -> str:
+    path = os.path.join(job["save_dir"], f"{job['system']}_{job['scheme']}{MODEL_SUFFIX[job['system']]}")
+    if job["system"] == "fasttext":
+        model.save_model(path)
+    else:
+        model.save(path)
+    return path
 
 
 # -- worker: the models as WordVectors ---------------------------------------------
@@ -298,8 +311,10 @@ def worker_main(job: dict) -> None:
     seconds, model = TRAINERS[job["system"]](job)
     # ru_maxrss is in KiB on Linux; read it before evaluation allocates anything.
     peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    saved = save_model(model, job) if job.get("save_dir") and job["system"] in MODEL_SUFFIX else None
     vectors = TO_VECTORS[job["system"]](model, job["scheme"] == "jamo")
     result = {
+        "saved_model": saved,
         "system": job["system"],
         "scheme": job["scheme"],
         "train_seconds": seconds,
@@ -420,6 +435,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)"
     )
     parser.add_argument("--quick", action="store_true", help=f"smoke test: the first {QUICK_LINES:,} lines, 1 epoch")
+    parser.add_argument(
+        "--save-models", metavar="DIR", help="keep the fastText and kofasttext models in DIR (default: not kept)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one job, as JSON
     args = parser.parse_args(argv)
     if args.epoch is None:
@@ -452,6 +470,8 @@ def main(argv=None) -> None:
         if not os.path.isfile(needed):
             raise SystemExit(f"bench_train: {needed} not found (give --data DIR or set KOFASTTEXT_DATA)")
 
+    if args.save_models:
+        os.makedirs(args.save_models, exist_ok=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench_train_") as folder:
         print("preparing the corpus (not timed) ...", file=sys.stderr, flush=True)
@@ -479,6 +499,7 @@ def main(argv=None) -> None:
                     "train_path": corpus["raw_path"] if system == "kofasttext" else corpus["paths"][scheme],
                     "eval_path": eval_path,
                     "data": os.path.abspath(args.data),
+                    "save_dir": os.path.abspath(args.save_models) if args.save_models else None,
                 }
                 results.append(run_worker(job))
     add_speed(results, corpus["tokens"], args.epoch)
