@@ -435,9 +435,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)"
     )
     parser.add_argument("--quick", action="store_true", help=f"smoke test: the first {QUICK_LINES:,} lines, 1 epoch")
-    parser.add_argument(
-        "--save-models", metavar="DIR", help="keep the fastText and kofasttext models in DIR (default: not kept)"
-    )
+    parser.add_argument("--save-models", metavar="DIR", help="keep the fastText and kofasttext models in DIR (default: not kept)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one job, as JSON
     args = parser.parse_args(argv)
     if args.epoch is None:

@@ -74,15 +74,38 @@ def test_prediction_word_table_stays_bounded_and_starting_afresh_changes_nothing
     np.testing.assert_allclose(fitted.predict_proba(texts), before, rtol=1e-6)
 
 
-def test_fine_tuning_moves_only_rows_of_training_words():
+def test_only_the_rows_of_training_words_are_copied_and_tuned():
+    model = topic_model()
+    before = model.input_matrix.copy()
+    texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
+    clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
+    used = sorted({int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model.input_rows(w)})
+    assert clf._tuned_rows.tolist() == used and len(used) < len(model.input_matrix)
+    tuned = clf._network.embedding.weight.detach().numpy()
+    assert tuned.shape == (len(used), model.dim)
+    assert not np.allclose(tuned, before[used])
+    np.testing.assert_array_equal(model.input_matrix, before)  # the model itself is never changed
+
+
+def test_a_word_met_only_in_prediction_sums_its_tuned_rows_and_the_models_other_rows():
     model = topic_model()
     texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
     clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
+    word = FOOD[0] + WEATHER[2]  # an unseen word: some n-grams tuned (FOOD[0]'s), some not
+    rows = model.input_rows(word)
+    is_tuned = np.isin(rows, clf._tuned_rows)
+    assert is_tuned.any() and not is_tuned.all()
     tuned = clf._network.embedding.weight.detach().numpy()
-    used = {int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model.input_rows(w)}
-    unused = sorted(set(range(len(tuned))) - used)
-    np.testing.assert_array_equal(tuned[unused], model.input_matrix[unused])
-    assert not np.allclose(tuned[sorted(used)], model.input_matrix[sorted(used)])
+    expected = tuned[np.searchsorted(clf._tuned_rows, rows[is_tuned])].sum(0) + model.input_matrix[rows[~is_tuned]].sum(0)
+    table = clf._bound_table()
+    (word_id,) = table.encode([word], max_words=5)[0]
+    bag_rows, bag_offsets, frozen = table.bags(np.array([word_id]))
+    composed = clf._network.embedding(bag_rows, bag_offsets) + frozen
+    np.testing.assert_allclose(composed.detach().numpy()[0], expected, rtol=1e-5, atol=1e-6)
+    random_rows = TextClassifier(model, pretrained=False, **FAST).fit(texts, labels, progress=False)
+    table = random_rows._bound_table()
+    (word_id,) = table.encode([word], max_words=5)[0]
+    assert table.bags(np.array([word_id]))[2] is None  # untrained random rows count as zero
 
 
 def test_random_initialisation_is_the_same_network_without_the_model_rows():
@@ -90,8 +113,9 @@ def test_random_initialisation_is_the_same_network_without_the_model_rows():
     settings = {**FAST, "epochs": 1, "embedding_lr": 0}
     pretrained = TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
     random_rows = TextClassifier(topic_model(), pretrained=False, **settings).fit(texts, labels, progress=False)
-    np.testing.assert_array_equal(pretrained._network.embedding.weight.detach().numpy(), topic_model().input_matrix)
-    assert not np.allclose(random_rows._network.embedding.weight.detach().numpy(), topic_model().input_matrix)
+    model_rows = topic_model().input_matrix[pretrained._tuned_rows]
+    np.testing.assert_array_equal(pretrained._network.embedding.weight.detach().numpy(), model_rows)
+    assert not np.allclose(random_rows._network.embedding.weight.detach().numpy(), model_rows)
 
 
 def test_save_and_load_give_the_same_predictions(fitted, tmp_path):

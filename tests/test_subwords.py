@@ -11,6 +11,7 @@ from kofasttext import UsageError
 from kofasttext.hangul import JONG_FILLER
 from kofasttext.subwords import (
     SubwordScheme,
+    char_ngram_buckets,
     char_ngrams,
     fasttext_hash,
     fasttext_hash_many,
@@ -148,6 +149,32 @@ def test_fasttext_hash_many_equals_scalar_hash(texts):
     many = fasttext_hash_many(texts)
     assert many.dtype == np.uint32
     assert many.tolist() == [fasttext_hash(t) for t in texts]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10), max_size=20),
+    st.integers(1, 4),
+    st.integers(0, 4),
+    st.sampled_from([1, 7, 2_000_000]),
+)
+def test_char_ngram_buckets_equal_the_ngrams_hashed_one_by_one(texts, minn, extra_length, bucket):
+    # Any code point (1- to 4-byte UTF-8), minn 1 (the "<" and ">" rule), texts of every length.
+    maxn = minn + extra_length
+    counts, buckets = char_ngram_buckets(texts, minn, maxn, bucket)
+    expected = [[fasttext_hash(g) % bucket for g in char_ngrams(t, minn, maxn)] for t in texts]
+    assert counts.tolist() == [len(e) for e in expected]
+    assert buckets.tolist() == [b for e in expected for b in e]
+
+
+def test_char_ngram_buckets_in_chunks_equal_one_pass(monkeypatch):
+    from kofasttext import subwords
+
+    texts = ["영화", "재미있었겠네", "", "ㅋㅋㅋ", "3D영화"] * 5
+    whole = char_ngram_buckets(texts, 2, 4, 997)
+    monkeypatch.setattr(subwords, "_HASH_CHUNK", 3)
+    chunked = char_ngram_buckets(texts, 2, 4, 997)
+    assert [a.tolist() for a in whole] == [a.tolist() for a in chunked]
 
 
 # -- n-gram enumeration ---------------------------------------------------------

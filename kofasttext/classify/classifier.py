@@ -8,6 +8,13 @@ with the network (sparse updates: only the rows of words in a batch move);
 ``pretrained=False`` starts them from random values of the same scale instead,
 which is the baseline that shows what pretraining adds.
 
+Only the rows that the training texts' words use are copied and tuned (the
+"tuned rows"): a model with millions of rows, such as the published cc.ko.300,
+costs memory in proportion to the training texts, not to the model. A word met
+only at prediction time sums its tuned rows and, for the rest, the model's own
+rows, which no training text moved (zero when ``pretrained=False``: untrained
+random rows would only add noise).
+
 Words are cut with the model's own pretokeniser (``model.pretokenizer``), the
 same cut the model was trained on.
 """
@@ -78,16 +85,44 @@ MAX_TABLE_WORDS = 1_000_000
 
 
 class _WordTable:
-    """Distinct words seen so far, each with its rows of the input matrix (CSR).
+    """Distinct words seen so far, each with its tuned rows (CSR, positions in the tuned matrix) and the
+    sum of its other model rows (the frozen part).
 
-    Id 0 is padding: it has no rows, so its vector is zero."""
+    Id 0 is padding: it has no rows, so its vector is zero. Until `bind` is called the table keeps model
+    row ids; `fit` encodes the training texts first, then tunes exactly the rows they use."""
 
     def __init__(self, model: Model):
         self.model = model
         self.ids: dict[str, int] = {}
         self.offsets = [0]
         self.rows: list[np.ndarray] = []
+        self.frozen_slot = [-1]  # per word id: its row in frozen_vectors, or -1 when all its rows are tuned
+        self.frozen_vectors: list[np.ndarray] = []
+        self.tuned_rows: np.ndarray | None = None
+        self.frozen_matrix = None
         self._arrays = None
+
+    def bind(self, tuned_rows: np.ndarray, frozen_matrix) -> None:
+        """Index the tuned matrix from now on: ``tuned_rows`` are its model rows (sorted); other rows are
+        read from ``frozen_matrix`` (None: they count as zero). Words already encoded must use tuned rows only."""
+        self.tuned_rows, self.frozen_matrix = tuned_rows, frozen_matrix
+        self.rows = [np.searchsorted(tuned_rows, rows) for rows in self.rows]
+        self._arrays = None
+
+    def _split(self, rows: np.ndarray) -> np.ndarray:
+        """The tuned positions of model ``rows``; the sum of the others becomes the new word's frozen part."""
+        if self.tuned_rows is None:
+            self.frozen_slot.append(-1)
+            return rows
+        position = np.searchsorted(self.tuned_rows, rows)
+        tuned = position < len(self.tuned_rows)
+        tuned[tuned] = self.tuned_rows[position[tuned]] == rows[tuned]
+        slot = -1
+        if not tuned.all() and self.frozen_matrix is not None:
+            self.frozen_vectors.append(np.asarray(self.frozen_matrix[np.sort(rows[~tuned])], dtype=np.float32).sum(0))
+            slot = len(self.frozen_vectors) - 1
+        self.frozen_slot.append(slot)
+        return position[tuned]
 
     def encode(self, texts: list[str], max_words: int) -> list[list[int]]:
         encoded = []
@@ -96,7 +131,7 @@ class _WordTable:
             for word in words[:max_words]:
                 word_id = self.ids.get(word)
                 if word_id is None:
-                    rows = self.model.input_rows(word)
+                    rows = self._split(self.model.input_rows(word))
                     self.rows.append(rows)
                     self.offsets.append(self.offsets[-1] + len(rows))
                     word_id = self.ids[word] = len(self.offsets) - 1
@@ -104,9 +139,9 @@ class _WordTable:
             encoded.append(ids)
         return encoded
 
-    def bags(self, word_ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """The rows of ``word_ids`` concatenated, and where each word's rows start
-        (`nn.EmbeddingBag`'s input and offsets)."""
+    def bags(self, word_ids: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The tuned rows of ``word_ids`` concatenated, where each word's rows start (`nn.EmbeddingBag`'s
+        input and offsets), and the words' frozen parts ([len(word_ids), dim], None when all are zero)."""
         if self._arrays is None or len(self._arrays[0]) != len(self.offsets):
             rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
             self._arrays = (np.asarray(self.offsets, dtype=np.int64), rows.astype(np.int64))
@@ -116,7 +151,14 @@ class _WordTable:
         lengths = ends - starts
         bag_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         gather = np.repeat(starts - bag_offsets, lengths) + np.arange(int(lengths.sum()))
-        return torch.from_numpy(rows[gather]), torch.from_numpy(bag_offsets)
+        frozen = None
+        if self.frozen_vectors:
+            slots = np.asarray(self.frozen_slot, dtype=np.int64)[word_ids]
+            if (slots >= 0).any():
+                frozen = np.zeros((len(word_ids), self.model.dim), dtype=np.float32)
+                frozen[slots >= 0] = np.stack([self.frozen_vectors[k] for k in slots[slots >= 0]])
+                frozen = torch.from_numpy(frozen)
+        return torch.from_numpy(rows[gather]), torch.from_numpy(bag_offsets), frozen
 
 
 class _Network(nn.Module):
@@ -128,9 +170,12 @@ class _Network(nn.Module):
         self.output = nn.Linear(settings.filters * len(settings.widths), classes)
         self.min_length = max(settings.widths)
 
-    def forward(self, bag_rows, bag_offsets, word_index, scale: float):
+    def forward(self, bag_rows, bag_offsets, frozen, word_index, scale: float):
         # Compose each distinct word of the batch once, then place it.
-        words = self.embedding(bag_rows, bag_offsets) * scale  # [distinct, dim]
+        words = self.embedding(bag_rows, bag_offsets)  # [distinct, dim]
+        if frozen is not None:
+            words = words + frozen
+        words = words * scale
         x = self.dropout(words[word_index]).transpose(1, 2)  # [batch, dim, length]
         pooled = [conv(x).relu().amax(dim=2) for conv in self.convolutions]
         return self.output(self.dropout(torch.cat(pooled, dim=1)))
@@ -188,7 +233,11 @@ class TextClassifier:
         encoded = self._table.encode(texts, s.max_words)
         if not any(encoded):
             raise UsageError("the texts contain no words")
-        self._network = self._build_network()
+        tuned_rows = np.unique(np.concatenate(self._table.rows)).astype(np.int64)
+        if not len(tuned_rows):
+            raise UsageError("no word of the texts has a vector in this model")
+        self._table.bind(tuned_rows, self._frozen_matrix())
+        self._network = self._build_network(tuned_rows)
         order = rng.permutation(len(texts))
         held = order[: int(len(texts) * s.holdout)] if len(texts) * s.holdout >= 1 else order[:0]
         train = order[len(held) :]
@@ -239,9 +288,15 @@ class TextClassifier:
         bar.done()
         return self
 
-    def _build_network(self) -> _Network:
+    def _frozen_matrix(self):
+        """Where the rows that no training text tuned are read from: the model's, or none (zero) for a
+        classifier whose rows started random."""
+        return self.model.input_matrix if self.settings.pretrained else None
+
+    def _build_network(self, tuned_rows: np.ndarray) -> _Network:
         s = self.settings
-        pretrained = torch.from_numpy(np.array(self.model.input_matrix, dtype=np.float32))
+        self._tuned_rows = tuned_rows
+        pretrained = torch.from_numpy(np.asarray(self.model.input_matrix[tuned_rows], dtype=np.float32))
         network = _Network(pretrained.shape[0], pretrained.shape[1], len(self.classes), s)
         with torch.no_grad():
             if s.pretrained:
@@ -261,10 +316,15 @@ class TextClassifier:
         for i, ids in enumerate(encoded):
             index[i, : len(ids)] = ids
         distinct, word_index = np.unique(index, return_inverse=True)
-        rows, bag_offsets = self._table.bags(distinct)
-        return self._network(rows, bag_offsets, torch.from_numpy(word_index.reshape(index.shape)), self._scale)
+        rows, bag_offsets, frozen = self._table.bags(distinct)
+        return self._network(rows, bag_offsets, frozen, torch.from_numpy(word_index.reshape(index.shape)), self._scale)
 
     # -- prediction ------------------------------------------------------------
+    def _bound_table(self) -> _WordTable:
+        table = _WordTable(self.model)
+        table.bind(self._tuned_rows, self._frozen_matrix())
+        return table
+
     def _require_fitted(self) -> None:
         if self._network is None:
             raise UsageError("this TextClassifier is not trained yet: call fit() or load()")
@@ -288,7 +348,7 @@ class TextClassifier:
         self._require_fitted()
         texts = check_texts(texts)
         if len(self._table.ids) > MAX_TABLE_WORDS:
-            self._table = _WordTable(self.model)
+            self._table = self._bound_table()
         return self._probabilities(self._table.encode(texts, self.settings.max_words))
 
     def predict(self, texts) -> list:
@@ -311,13 +371,13 @@ class TextClassifier:
 
     # -- files -----------------------------------------------------------------
     def save(self, path: str) -> None:
-        """Write the classifier, with its fine-tuned rows, to one file (atomic, no pickle)."""
+        """Write the classifier to one file (atomic, no pickle): the model as it came, the tuned rows
+        (``tuned_rows``: which model rows; the network's ``embedding.weight``: their values) and the network."""
         self._require_fitted()
         model = self.model
-        arrays = {**model.query_arrays(), "input_matrix": self._network.embedding.weight.detach().numpy()}
+        arrays = {**model.query_arrays(), "tuned_rows": self._tuned_rows}
         for name, tensor in self._network.state_dict().items():
-            if not name.startswith("embedding"):
-                arrays[_NET_PREFIX + name] = tensor.numpy()
+            arrays[_NET_PREFIX + name] = tensor.numpy()
         config = {
             "model": model.config,
             "settings": {**asdict(self.settings), "widths": list(self.settings.widths)},
@@ -329,7 +389,10 @@ class TextClassifier:
 
     @classmethod
     def load(cls, path: str) -> TextClassifier:
-        """Open a classifier written by `save` (or ``kofasttext classify train``)."""
+        """Open a classifier written by `save` (or ``kofasttext classify train``).
+
+        Files written before the tuned rows were kept apart (no ``tuned_rows``) hold the whole fine-tuned
+        input matrix: every row of it is a tuned row."""
         kind, config, words, arrays = read_model_file(path)
         expect_kind(path, kind, "text_classifier")
         try:
@@ -339,17 +402,26 @@ class TextClassifier:
             classifier.classes = config["classes"]
             classifier._scale = float(config["scale"])
             classifier.history = config.get("history", [])
-            network = _Network(arrays["input_matrix"].shape[0], model.dim, len(classifier.classes), classifier.settings)
             state = {
                 name[len(_NET_PREFIX) :]: torch.from_numpy(np.array(a))
                 for name, a in arrays.items()
                 if name.startswith(_NET_PREFIX)
             }
-            state["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
+            if "tuned_rows" in arrays:
+                tuned_rows = classifier._tuned_rows = np.array(arrays["tuned_rows"], dtype=np.int64)
+                if len(tuned_rows) and not (
+                    (np.diff(tuned_rows) > 0).all() and 0 <= tuned_rows[0] and tuned_rows[-1] < len(model.input_matrix)
+                ):
+                    raise ValueError("tuned_rows are not increasing rows of the input matrix")
+            else:
+                classifier._tuned_rows = np.arange(len(arrays["input_matrix"]), dtype=np.int64)
+                state["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
+            rows = len(classifier._tuned_rows)
+            network = _Network(rows, model.dim, len(classifier.classes), classifier.settings)
             network.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as error:
             raise ModelFileError(f"{path} is damaged: {error}") from None
         network.eval()
         classifier._network = network
-        classifier._table = _WordTable(model)
+        classifier._table = classifier._bound_table()
         return classifier
