@@ -322,7 +322,7 @@ class Model(VectorQueries):
         end_of_line = words.index(fasttext_bin.EOS) if fasttext_bin.EOS in words else -1
         offsets, rows = _without_ngrams(*subword_table(words, scheme), end_of_line)
         output_matrix = raw.output_matrix if raw.output_matrix.shape[0] == nwords else None
-        return cls(config, Vocabulary(words, raw.counts), input_matrix, output_matrix, offsets, rows)
+        return cls(config, Vocabulary(_lookup_keys(words), raw.counts), input_matrix, output_matrix, offsets, rows)
 
     @classmethod
     def from_vec(cls, path: str) -> Model:
@@ -338,7 +338,7 @@ class Model(VectorQueries):
         scheme = SubwordScheme.create("none")
         config = {**scheme.to_config(), "source": "vec", "dim": vectors.shape[1], "pretokenizer": {"name": "whitespace"}}
         offsets, rows = subword_table(words, scheme)
-        return cls(config, Vocabulary(words, np.zeros(len(words), dtype=np.int64)), vectors, None, offsets, rows)
+        return cls(config, Vocabulary(_lookup_keys(words), np.zeros(len(words), dtype=np.int64)), vectors, None, offsets, rows)
 
     @classmethod
     def from_arrays(cls, config: dict, words: list[str], arrays: dict[str, np.ndarray], source: str = "the file") -> Model:
@@ -385,6 +385,26 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def _lookup_keys(words: list[str]) -> list[str]:
+    """The vocabulary keys of a foreign file's words. Queries are normalised (`hangul.normalize`: NFC), so a
+    word the file holds in another form (NFD Hangul, say) is keyed by its normal form, or it could never be
+    found; its n-gram rows stay those of the form in the file, as its trainer hashed them. A word whose normal
+    form is itself a word of the file keeps its own form (and stays out of reach of normalised queries)."""
+    normal = normalize("\n".join(words)).split("\n")  # NFC never joins across a newline: one call for all
+    if len(normal) != len(words):  # a word with a newline in it (no fastText or word2vec file has one)
+        normal = [normalize(word) for word in words]
+    if normal == words:
+        return words
+    taken = {word for word, key in zip(words, normal) if word == key}
+    keys = []
+    for word, key in zip(words, normal):
+        if word != key and key not in taken:
+            taken.add(key)
+            word = key
+        keys.append(word)
+    return keys
 
 
 def _without_ngrams(offsets: np.ndarray, rows: np.ndarray, word: int) -> tuple[np.ndarray, np.ndarray]:

@@ -288,3 +288,22 @@ def test_our_bin_loads_back_as_the_model_it_was(trained, tmp_path):
     unseen = [w for w in UNSEEN if np.linalg.norm(trained[w]) > 0]
     if unseen:
         assert _cosines(again.embedding_matrix(unseen), trained.embedding_matrix(unseen)).min() >= 0.9999
+
+
+def test_a_word_the_file_holds_in_nfd_is_found_by_its_nfc_query(tmp_path):
+    """Queries are NFC-normalised; a foreign vocabulary may hold NFD Hangul (text from macOS). Its key is
+    its NFC form, its vector fastText's for the word as the file holds it."""
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "재밌다")
+    corpus = tmp_path / "nfd.txt"
+    corpus.write_text(f"영화 {nfd} 최고 배우\n" * 50 + "영화 지루하다 별로 배우\n" * 50, encoding="utf-8")
+    path = tmp_path / "nfd.bin"
+    fasttext.train_unsupervised(
+        str(corpus), dim=8, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0
+    ).save_model(str(path))
+    theirs = fasttext.load_model(str(path))
+    ours = kft.load(str(path))
+    assert nfd in theirs.words and "재밌다" in ours and "재밌다" in ours.words
+    assert _cosines(ours["재밌다"][None], theirs.get_word_vector(nfd)[None]).min() >= 0.9999
+    np.testing.assert_allclose(ours["영화"], theirs.get_word_vector("영화"), rtol=1e-5, atol=1e-6)
