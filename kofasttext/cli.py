@@ -63,6 +63,7 @@ def _build_parser() -> argparse.ArgumentParser:
         _add_vector_parser,
         _add_eval_parser,
         _add_export_parser,
+        _add_compress_parser,
         _add_classify_parser,
         _add_corpus_parser,
         _add_demo_parser,
@@ -165,6 +166,22 @@ def _add_export_parser(commands) -> None:
     export.add_argument(
         "--words", metavar="FILE", help="vec and gensim: also write these words (one per line), composed from subwords"
     )
+
+
+def _add_compress_parser(commands) -> None:
+    compress = _command(commands, "compress", "write a smaller model that answers the same queries (no further training)")
+    compress.add_argument("model")
+    compress.add_argument("-o", "--output", required=True, help="compressed model file to write (.kft)")
+    compress.add_argument(
+        "--max-size",
+        help="choose the settings whose file fits, e.g. 10MB (10**6 bytes) or 25MiB; not with the options below",
+    )
+    compress.add_argument("--dtype", choices=["float32", "float16"], default="float32", help="storage of the rows")
+    compress.add_argument(
+        "--pq-subvectors", type=_positive_int, metavar="M", help="product-quantise the rows into M subvectors (M divides dim)"
+    )
+    compress.add_argument("--keep-words", type=_positive_int, metavar="N", help="keep the N most frequent words (default: all)")
+    compress.add_argument("--seed", type=int, default=0, help="seed of the product quantisation's k-means")
 
 
 def _add_classify_parser(commands) -> None:
@@ -332,6 +349,26 @@ def _export(args) -> None:
         print(f"{zero:,} of the --words have no known subword: their vectors are zero", file=sys.stderr)
 
 
+def _compress(args) -> None:
+    from .compress import compress, parse_size
+    from .loader import load
+    from .model import Model
+
+    _check_output_path(args.output)
+    max_size = parse_size(args.max_size) if args.max_size else None
+    model = load(args.model)
+    if not isinstance(model, Model):
+        raise UsageError(f"{args.model} is not a subword model: only subword models compress")
+    small = compress(model, args.dtype, args.pq_subvectors, args.keep_words, max_size, seed=args.seed)
+    small.save(args.output)
+    settings = small.config["compression"]
+    encoding = f"PQ {settings['pq_subvectors']} subvectors" if settings["pq_subvectors"] else settings["dtype"]
+    print(
+        f"wrote {args.output}: {os.path.getsize(args.output):,} bytes ({encoding}, {settings['kept_words']:,} of "
+        f"{settings['source_words']:,} words, {len(small.input_matrix):,} rows)"
+    )
+
+
 def _eval(args) -> None:
     from .environment import data_dir
     from .evaluate import WordVectors
@@ -442,6 +479,7 @@ _COMMANDS = {
     "vector": _vector,
     "eval": _eval,
     "export": _export,
+    "compress": _compress,
     "classify": _classify,
     "corpus": _corpus,
     "demo": _demo,

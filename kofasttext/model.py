@@ -11,6 +11,7 @@ from .errors import ModelFileError, UsageError
 from .hangul import JONG_FILLER, from_jamo, normalize
 from .interop import fasttext_bin, vec
 from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
+from .quantized import QuantizedMatrix
 from .queries import VectorQueries
 from .subwords import SubwordScheme, subword_table
 from .vocab import Vocabulary
@@ -18,6 +19,9 @@ from .vocab import Vocabulary
 #: The arrays `Model.from_arrays` needs ("used_buckets" too when the file stores only the used buckets). The
 #: output matrix is needed to resume training, not to answer queries: a classifier file has none.
 QUERY_ARRAYS = ("input_matrix", "counts", "subword_offsets", "subword_rows")
+#: A compressed model's input matrix is one of: ``input_matrix`` (float32 or float16), or the product
+#: quantisation ``input_codes`` + ``input_codebooks`` (`kofasttext.quantized`).
+QUANTISED_ARRAYS = ("input_codes", "input_codebooks")
 
 
 class Model(VectorQueries):
@@ -79,6 +83,11 @@ class Model(VectorQueries):
         self._unit_vectors = None
 
     # -- what the model is -------------------------------------------------
+    @property
+    def compressed(self) -> bool:
+        """Whether `kofasttext.compress` made this model (it answers queries; it cannot be trained on)."""
+        return bool(self.config.get("compression"))
+
     @property
     def dim(self) -> int:
         return int(self.input_matrix.shape[1])
@@ -212,13 +221,16 @@ class Model(VectorQueries):
 
     # -- files ---------------------------------------------------------------
     def save(self, path: str) -> None:
-        """Write the model to one file, atomically (see `kofasttext.modelfile`)."""
-        if self.output_matrix is None:
+        """Write the model to one file, atomically (see `kofasttext.modelfile`). A compressed model
+        (`kofasttext.compress`) is written as it is, without the output matrix it no longer has."""
+        if self.output_matrix is None and not self.compressed:
             raise UsageError(
                 "this model has no output matrix (it was read from a classifier or a .vec file): it cannot be saved "
                 "as a kofasttext model"
             )
-        arrays = {"output_matrix": np.asarray(self.output_matrix, dtype=np.float32), **self.query_arrays()}
+        arrays = self.query_arrays()
+        if self.output_matrix is not None:
+            arrays["output_matrix"] = np.asarray(self.output_matrix, dtype=np.float32)
         write_model_file(path, "model", self.config, self.vocab.words, arrays)
 
     def save_fasttext(self, path: str) -> None:
@@ -249,8 +261,13 @@ class Model(VectorQueries):
     def query_arrays(self) -> dict[str, np.ndarray]:
         """The arrays a file needs for `from_arrays` to rebuild this model's queries (all but the output
         matrix): `QUERY_ARRAYS`, ``used_buckets``, and the pretokeniser's trained data."""
-        arrays = {
-            "input_matrix": np.asarray(self.input_matrix, dtype=np.float32),
+        if isinstance(self.input_matrix, QuantizedMatrix):
+            arrays = {"input_codes": self.input_matrix.codes, "input_codebooks": self.input_matrix.codebooks}
+        elif self.input_matrix.dtype == np.float16:  # a compressed model's: kept as it is stored
+            arrays = {"input_matrix": self.input_matrix}
+        else:
+            arrays = {"input_matrix": np.asarray(self.input_matrix, dtype=np.float32)}
+        arrays |= {
             "counts": self.vocab.counts.astype(np.int64),
             "subword_offsets": np.asarray(self.subword_offsets, dtype=np.int64),
             "subword_rows": np.asarray(self.subword_rows, dtype=np.int32),
@@ -267,9 +284,10 @@ class Model(VectorQueries):
 
     @classmethod
     def from_container(cls, container: ContainerFile, path: str) -> Model:
-        """The model in a file `read_model_file` opened: it must hold a whole model (output matrix included)."""
+        """The model in a file `read_model_file` opened: it must hold a whole model (output matrix included,
+        unless the model is compressed)."""
         expect_kind(path, container.kind, "model")
-        if "output_matrix" not in container.arrays:
+        if "output_matrix" not in container.arrays and not container.config.get("compression"):
             raise ModelFileError(f"{path} is damaged: it lacks output_matrix")
         return cls.from_arrays(container.config, container.words, container.arrays, source=path)
 
@@ -350,7 +368,8 @@ class Model(VectorQueries):
         ModelFileError
             An array is missing or does not fit the vocabulary, or the config cannot be read.
         """
-        missing = [name for name in QUERY_ARRAYS if name not in arrays]
+        needed = QUERY_ARRAYS if "input_codes" not in arrays else (*QUERY_ARRAYS[1:], *QUANTISED_ARRAYS)
+        missing = [name for name in needed if name not in arrays]
         if missing or "subwords" not in config:
             raise ModelFileError(f"{source} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
         try:
@@ -366,19 +385,23 @@ class Model(VectorQueries):
         else:
             expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
         output_matrix = arrays.get("output_matrix")
+        if "input_codes" in arrays:
+            input_matrix = QuantizedMatrix.from_arrays(arrays["input_codes"], arrays["input_codebooks"], source)
+        else:
+            input_matrix = arrays["input_matrix"]
         if (
-            arrays["input_matrix"].shape[0] != expected_rows
+            input_matrix.shape[0] != expected_rows
             or arrays["counts"].shape != (nwords,)
             or arrays["subword_offsets"].shape != (nwords + 1,)
             or output_matrix is not None
-            and output_matrix.shape != (nwords, arrays["input_matrix"].shape[1])
+            and output_matrix.shape != (nwords, input_matrix.shape[1])
         ):
             raise ModelFileError(f"{source} is damaged: its arrays do not match its vocabulary")
         vocab = Vocabulary(words, np.asarray(arrays["counts"]))
         return cls(
             config,
             vocab,
-            arrays["input_matrix"],
+            input_matrix,
             output_matrix,
             np.asarray(arrays["subword_offsets"]),
             arrays["subword_rows"],

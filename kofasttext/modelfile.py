@@ -36,10 +36,11 @@ MAGIC = b"KOFTXT\x00\x01"
 FORMAT_VERSION = 1
 _PREFIX = struct.Struct("<8sIQ")
 _ALIGN = 64
-#: float32, int32, int64 for the matrices and tables; uint8 for opaque bytes a pretokeniser needs (a trained
-#: SentencePiece model): kept as a raw array rather than base64 in the JSON header, so the header stays small and
-#: readable and the bytes come back exactly, under the same offset and size checks as every array.
-_DTYPES = {"<f4", "<i4", "<i8", "|u1"}
+#: float32, int32, int64 for the matrices and tables (float16 for a compressed model's input matrix); uint8 for
+#: opaque bytes (a trained SentencePiece model; a product-quantised matrix's codes): kept as a raw array rather
+#: than base64 in the JSON header, so the header stays small and readable and the bytes come back exactly, under
+#: the same offset and size checks as every array.
+_DTYPES = {"<f4", "<f2", "<i4", "<i8", "|u1"}
 
 #: What a file can hold, and what each kind is called in messages.
 KINDS = {
