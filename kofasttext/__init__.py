@@ -1,7 +1,7 @@
 """kofasttext: Korean subword word vectors that work for words never seen in training.
 
 The package follows the pipeline (README "Layout"): text (`hangul`, `pretokenizers`, `subwords`, `vocab`) ->
-`corpus` -> `training` (and `baselines`) -> `Model` -> `evaluate` / `classify` / `interop` -> `cli`. This
+`corpus` -> `training` (and `baselines`) -> `Model` -> `evaluate` / `classify` / `compression` / `interop` -> `cli`. This
 module re-exports what a user needs; everything else is importable from its own room.
 
 Examples
@@ -13,6 +13,7 @@ Examples
 """
 
 from .baselines.ppmi import PPMIModel, train_ppmi
+from .compression import compress
 from .errors import CorpusError, KofasttextError, ModelFileError, TrainingError, TrainingInterrupted, UsageError
 from .loader import load
 from .model import Model
@@ -37,6 +38,7 @@ __all__ = [
     "train",
     "train_ppmi",
     "load",
+    "compress",
     "Model",
     "PPMIModel",
     "TextClassifier",

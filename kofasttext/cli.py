@@ -350,7 +350,7 @@ def _export(args) -> None:
 
 
 def _compress(args) -> None:
-    from .compress import compress, parse_size
+    from .compression import compress, parse_size
     from .loader import load
     from .model import Model
 

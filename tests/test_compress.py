@@ -7,7 +7,7 @@ import pytest
 from conftest import FOOD, WEATHER, build_model
 
 import kofasttext as kft
-from kofasttext.compress import Settings, compress, estimated_size, parse_size
+from kofasttext.compression import Settings, compress, estimated_size, parse_size
 from kofasttext.errors import ModelFileError, UsageError
 from kofasttext.modelfile import read_model_file
 from kofasttext.quantized import QuantizedMatrix
