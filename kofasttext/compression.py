@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import UsageError
-from .model import Model
+from .model import Model, rebuilt_subword_table
 from .quantized import CENTROIDS, QuantizedMatrix
+from .subwords import compact_buckets
 from .vocab import Vocabulary
 
 DTYPES = ("float32", "float16")
@@ -98,12 +99,13 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
             raise UsageError("give either a maximum size or the settings (dtype, PQ subvectors, words kept), not both")
         settings = choose_settings(model, max_size)
         if settings is None:
-            smallest = estimated_size(model, _smallest_settings(model))
+            smallest = estimated_size(model, _smallest_settings(model), table_rebuilds(model))
             raise UsageError(f"no settings fit in {max_size:,} bytes: the smallest file would be about {smallest:,} bytes")
     else:
         settings = Settings(dtype, pq_subvectors, keep_words)
     _check(model, settings)
     pruned = _prune(model, settings.keep_words)
+    rebuilt = rebuilt_subword_table(pruned["words"], model.scheme)
     matrix = pruned["input_matrix"]
     if settings.pq_subvectors:
         matrix = QuantizedMatrix.fit(matrix, settings.pq_subvectors, seed=seed)
@@ -117,6 +119,9 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
             "kept_words": len(pruned["words"]),
             "source_words": len(model.words),
             "seed": seed,
+            # The vocabulary's subword table is most of a small model's bytes; when the words' n-grams give it
+            # back exactly (all but some fastText files: their </s> has no n-grams), it is rebuilt on load.
+            "subword_table": "rebuilt" if _same_table(rebuilt, pruned) else "stored",
         },
     }
     return Model(
@@ -128,6 +133,15 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
         pruned["rows"],
         pruned["used_buckets"],
         model.pretokenizer,
+    )
+
+
+def _same_table(rebuilt: tuple[np.ndarray, np.ndarray, np.ndarray], pruned: dict) -> bool:
+    offsets, rows, used = rebuilt
+    return (
+        np.array_equal(offsets, pruned["offsets"])
+        and np.array_equal(rows, pruned["rows"])
+        and np.array_equal(used, pruned["used_buckets"])
     )
 
 
@@ -198,12 +212,23 @@ def _smallest_settings(model: Model) -> Settings:
 def choose_settings(model: Model, max_size: int) -> Settings | None:
     """The first of the `compress` module's candidate settings whose file (estimated) fits in ``max_size``
     bytes, or None."""
-    return next((s for s in _candidates(model) if estimated_size(model, s) <= max_size), None)
+    rebuilds = table_rebuilds(model)
+    return next((s for s in _candidates(model) if estimated_size(model, s, rebuilds) <= max_size), None)
 
 
-def estimated_size(model: Model, settings: Settings) -> int:
+def table_rebuilds(model: Model) -> bool:
+    """Whether the model's words give back its subword table (so that a compressed file can leave it out)."""
+    offsets, rows, _ = rebuilt_subword_table(model.words, model.scheme)
+    own_rows, _ = compact_buckets(np.asarray(model.subword_rows), len(model.words))
+    return np.array_equal(offsets, model.subword_offsets) and np.array_equal(rows, own_rows)
+
+
+def estimated_size(model: Model, settings: Settings, rebuilds: bool | None = None) -> int:
     """Bytes of the file `compress` with ``settings`` then ``save`` would write: the arrays exactly, the
-    header (the words as JSON) from the kept words, plus alignment slack."""
+    header (the words as JSON) from the kept words, plus alignment slack. ``rebuilds``: `table_rebuilds`
+    (computed when not given)."""
+    if rebuilds is None:
+        rebuilds = table_rebuilds(model)
     kept = len(model.words) if settings.keep_words is None else min(settings.keep_words, len(model.words))
     offsets = np.asarray(model.subword_offsets[: kept + 1])
     rows = np.asarray(model.subword_rows[: offsets[-1]])
@@ -213,7 +238,7 @@ def estimated_size(model: Model, settings: Settings) -> int:
         matrix = matrix_rows * settings.pq_subvectors + CENTROIDS * dim * 4
     else:
         matrix = matrix_rows * dim * (2 if settings.dtype == "float16" else 4)
-    tables = 8 * kept + 8 * (kept + 1) + 4 * len(rows) + 4 * buckets
+    tables = 8 * kept + 4 * buckets + (0 if rebuilds else 8 * (kept + 1) + 4 * len(rows))
     extra = sum(int(a.nbytes) for a in model.pretokenizer.arrays().values())
     header = len(json.dumps(model.words[:kept], ensure_ascii=False).encode("utf-8")) + 8192
     return matrix + tables + extra + header + 64 * 12

@@ -13,7 +13,7 @@ from .interop import fasttext_bin, vec
 from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from .quantized import QuantizedMatrix
 from .queries import VectorQueries
-from .subwords import SubwordScheme, subword_table
+from .subwords import SubwordScheme, compact_buckets, subword_table
 from .vocab import Vocabulary
 
 #: The arrays `Model.from_arrays` needs ("used_buckets" too when the file stores only the used buckets). The
@@ -87,6 +87,11 @@ class Model(VectorQueries):
     def compressed(self) -> bool:
         """Whether `kofasttext.compress` made this model (it answers queries; it cannot be trained on)."""
         return bool(self.config.get("compression"))
+
+    @property
+    def _rebuilds_subword_table(self) -> bool:
+        """A compressed model whose file leaves the subword table out, to be rebuilt from the words."""
+        return (self.config.get("compression") or {}).get("subword_table") == "rebuilt"
 
     @property
     def dim(self) -> int:
@@ -267,11 +272,10 @@ class Model(VectorQueries):
             arrays = {"input_matrix": self.input_matrix}
         else:
             arrays = {"input_matrix": np.asarray(self.input_matrix, dtype=np.float32)}
-        arrays |= {
-            "counts": self.vocab.counts.astype(np.int64),
-            "subword_offsets": np.asarray(self.subword_offsets, dtype=np.int64),
-            "subword_rows": np.asarray(self.subword_rows, dtype=np.int32),
-        }
+        arrays["counts"] = self.vocab.counts.astype(np.int64)
+        if not self._rebuilds_subword_table:
+            arrays["subword_offsets"] = np.asarray(self.subword_offsets, dtype=np.int64)
+            arrays["subword_rows"] = np.asarray(self.subword_rows, dtype=np.int32)
         if self.used_buckets is not None:
             arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
         arrays.update(self.pretokenizer.arrays())
@@ -369,6 +373,9 @@ class Model(VectorQueries):
             An array is missing or does not fit the vocabulary, or the config cannot be read.
         """
         needed = QUERY_ARRAYS if "input_codes" not in arrays else (*QUERY_ARRAYS[1:], *QUANTISED_ARRAYS)
+        rebuilds = (config.get("compression") or {}).get("subword_table") == "rebuilt"
+        if rebuilds:
+            needed = (*(n for n in needed if not n.startswith("subword_")), "used_buckets")
         missing = [name for name in needed if name not in arrays]
         if missing or "subwords" not in config:
             raise ModelFileError(f"{source} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
@@ -378,6 +385,11 @@ class Model(VectorQueries):
             raise ModelFileError(f"{source} is damaged: its subword configuration cannot be read") from None
         pretokenizer = pretokenizers.from_model_file(config, arrays, source)
         nwords = len(words)
+        if rebuilds:
+            offsets, rows, used = rebuilt_subword_table(words, scheme.with_extra(pretokenizer.extra_subwords))
+            if not np.array_equal(used, arrays["used_buckets"]):
+                raise ModelFileError(f"{source} is damaged: its words' n-grams do not give its stored buckets")
+            arrays = {**arrays, "subword_offsets": offsets, "subword_rows": rows}
         used_buckets = arrays.get("used_buckets")
         if used_buckets is not None:
             used_buckets = np.asarray(used_buckets)
@@ -408,6 +420,14 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def rebuilt_subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The subword table of ``words`` with rows only for the buckets they use (`subwords.compact_buckets`):
+    ``(offsets, rows, used_buckets)``, what a compressed model's file can leave out and rebuild."""
+    offsets, rows = subword_table(words, scheme)
+    rows, used = compact_buckets(rows, len(words))
+    return offsets, rows, used
 
 
 def _lookup_keys(words: list[str]) -> list[str]:

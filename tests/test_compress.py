@@ -33,15 +33,34 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("make", ["trained", "fasttext_layout"])
-def test_pruning_alone_keeps_every_vector_exactly(make, trained):
+def test_pruning_alone_keeps_every_vector_exactly(make, trained, tmp_path):
     model = trained if make == "trained" else fasttext_layout_model()
     small = compress(model)
     assert small.compressed and small.output_matrix is None and len(small.input_matrix) <= len(model.input_matrix)
     np.testing.assert_array_equal(small.word_vectors(), model.word_vectors())
+    small.save(str(tmp_path / "small.kft"))
+    assert small.config["compression"]["subword_table"] == "rebuilt"  # the file leaves the table out
+    assert "subword_rows" not in read_model_file(str(tmp_path / "small.kft")).arrays
+    again = kft.load(str(tmp_path / "small.kft"))
+    np.testing.assert_array_equal(again.word_vectors(), model.word_vectors())
+    np.testing.assert_array_equal(again.embedding_matrix(UNSEEN, warn=False), small.embedding_matrix(UNSEEN, warn=False))
     if make == "fasttext_layout":  # unseen words keep the rows of buckets some word uses, and only those
         assert len(small.input_matrix) < len(model.input_matrix)
     else:  # training already stored only those: unseen words lose nothing
         np.testing.assert_array_equal(small.embedding_matrix(UNSEEN, warn=False), model.embedding_matrix(UNSEEN, warn=False))
+
+
+def test_a_table_the_words_do_not_give_back_is_stored(tmp_path):
+    from kofasttext.model import Model, _without_ngrams
+
+    model = fasttext_layout_model()
+    offsets, rows = _without_ngrams(model.subword_offsets, model.subword_rows, 0)  # as fastText's </s>
+    model = Model(model.config, model.vocab, model.input_matrix, model.output_matrix, offsets, rows)
+    small = compress(model)
+    assert small.config["compression"]["subword_table"] == "stored"
+    small.save(str(tmp_path / "stored.kft"))
+    again = kft.load(str(tmp_path / "stored.kft"))
+    np.testing.assert_array_equal(again.word_vectors(), model.word_vectors())
 
 
 def test_an_unseen_word_keeps_exactly_the_rows_of_buckets_kept_words_use():
