@@ -144,20 +144,20 @@ class _WordTable:
         input and offsets), and the words' frozen parts ([len(word_ids), dim], None when all are zero)."""
         if self._arrays is None or len(self._arrays[0]) != len(self.offsets):
             rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
-            self._arrays = (np.asarray(self.offsets, dtype=np.int64), rows.astype(np.int64))
-        offsets, rows = self._arrays
+            slots = np.asarray(self.frozen_slot, dtype=np.int64)
+            self._arrays = (np.asarray(self.offsets, dtype=np.int64), rows.astype(np.int64), slots)
+        offsets, rows, slots = self._arrays
         starts, ends = offsets[word_ids - 1], offsets[word_ids]
         starts[word_ids == 0] = ends[word_ids == 0] = 0  # padding: an empty bag sums to zero
         lengths = ends - starts
         bag_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         gather = np.repeat(starts - bag_offsets, lengths) + np.arange(int(lengths.sum()))
         frozen = None
-        if self.frozen_vectors:
-            slots = np.asarray(self.frozen_slot, dtype=np.int64)[word_ids]
-            if (slots >= 0).any():
-                frozen = np.zeros((len(word_ids), self.model.dim), dtype=np.float32)
-                frozen[slots >= 0] = np.stack([self.frozen_vectors[k] for k in slots[slots >= 0]])
-                frozen = torch.from_numpy(frozen)
+        slots = slots[word_ids]
+        if (slots >= 0).any():
+            frozen = np.zeros((len(word_ids), self.model.dim), dtype=np.float32)
+            frozen[slots >= 0] = np.stack([self.frozen_vectors[k] for k in slots[slots >= 0]])
+            frozen = torch.from_numpy(frozen)
         return torch.from_numpy(rows[gather]), torch.from_numpy(bag_offsets), frozen
 
 
