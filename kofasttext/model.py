@@ -89,11 +89,6 @@ class Model(VectorQueries):
         return bool(self.config.get("compression"))
 
     @property
-    def _rebuilds_subword_table(self) -> bool:
-        """A compressed model whose file leaves the subword table out, to be rebuilt from the words."""
-        return (self.config.get("compression") or {}).get("subword_table") == "rebuilt"
-
-    @property
     def dim(self) -> int:
         return int(self.input_matrix.shape[1])
 
@@ -273,7 +268,7 @@ class Model(VectorQueries):
         else:
             arrays = {"input_matrix": np.asarray(self.input_matrix, dtype=np.float32)}
         arrays["counts"] = self.vocab.counts.astype(np.int64)
-        if not self._rebuilds_subword_table:
+        if not _rebuilds_subword_table(self.config):
             arrays["subword_offsets"] = np.asarray(self.subword_offsets, dtype=np.int64)
             arrays["subword_rows"] = np.asarray(self.subword_rows, dtype=np.int32)
         if self.used_buckets is not None:
@@ -373,7 +368,7 @@ class Model(VectorQueries):
             An array is missing or does not fit the vocabulary, or the config cannot be read.
         """
         needed = QUERY_ARRAYS if "input_codes" not in arrays else (*QUERY_ARRAYS[1:], *QUANTISED_ARRAYS)
-        rebuilds = (config.get("compression") or {}).get("subword_table") == "rebuilt"
+        rebuilds = _rebuilds_subword_table(config)
         if rebuilds:
             needed = (*(n for n in needed if not n.startswith("subword_")), "used_buckets")
         missing = [name for name in needed if name not in arrays]
@@ -420,6 +415,11 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def _rebuilds_subword_table(config: dict) -> bool:
+    """Whether a model's file leaves its subword table out, to be rebuilt from the words (`compress`)."""
+    return (config.get("compression") or {}).get("subword_table") == "rebuilt"
 
 
 def rebuilt_subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -124,7 +124,7 @@ def char_ngram_buckets(texts: list[str], minn: int, maxn: int, bucket: int) -> t
     The same n-grams in the same order as ``[char_ngrams(t, minn, maxn) for t in texts]`` and the same
     ``fasttext_hash % bucket``: the hash of the n-gram of length ``n + 1`` at a position is that of length
     ``n`` folded with one more code point's UTF-8 bytes, so one pass of ``maxn`` steps hashes every n-gram
-    of every text. (Hashing 2M vocabulary words string by string takes ~20 s; this, ~2 s.)
+    of every text. (2M words of minn = maxn = 5, as in cc.ko.300: ~18 s string by string, ~3 s here.)
 
     Returns
     -------
