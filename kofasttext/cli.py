@@ -182,6 +182,7 @@ def _add_compress_parser(commands) -> None:
     )
     compress.add_argument("--keep-words", type=_positive_int, metavar="N", help="keep the N most frequent words (default: all)")
     compress.add_argument("--seed", type=int, default=0, help="seed of the product quantisation's k-means")
+    compress.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def _add_classify_parser(commands) -> None:
@@ -359,7 +360,7 @@ def _compress(args) -> None:
     model = load(args.model)
     if not isinstance(model, Model):
         raise UsageError(f"{args.model} is not a subword model: only subword models compress")
-    small = compress(model, args.dtype, args.pq_subvectors, args.keep_words, max_size, seed=args.seed)
+    small = compress(model, args.dtype, args.pq_subvectors, args.keep_words, max_size, seed=args.seed, progress=not args.quiet)
     small.save(args.output)
     settings = small.config["compression"]
     encoding = f"PQ {settings['pq_subvectors']} subvectors" if settings["pq_subvectors"] else settings["dtype"]

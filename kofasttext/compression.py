@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import UsageError
 from .model import Model, rebuilt_subword_table
+from .progress import Progress
 from .quantized import CENTROIDS, QuantizedMatrix
 from .subwords import compact_buckets
 from .vocab import Vocabulary
@@ -71,7 +72,7 @@ def parse_size(text: str) -> int:
 
 
 def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = None, keep_words: int | None = None,
-             max_size: int | None = None, seed: int = 0) -> Model:  # fmt: skip
+             max_size: int | None = None, seed: int = 0, progress: bool = True) -> Model:  # fmt: skip
     """A smaller copy of ``model`` (see the module docstring); ``model`` itself is unchanged.
 
     Parameters
@@ -86,6 +87,8 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
         Bytes the saved file may take: choose the settings (then give none of the three above).
     seed : int
         Seed of the k-means.
+    progress : bool
+        Show the product quantisation's progress on stderr.
 
     Examples
     --------
@@ -108,7 +111,9 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
     rebuilt = rebuilt_subword_table(pruned["words"], model.scheme)
     matrix = pruned["input_matrix"]
     if settings.pq_subvectors:
-        matrix = QuantizedMatrix.fit(matrix, settings.pq_subvectors, seed=seed)
+        bar = Progress(progress)
+        matrix = QuantizedMatrix.fit(matrix, settings.pq_subvectors, seed=seed, log=bar.update)
+        bar.done()
     elif settings.dtype == "float16":
         matrix = matrix.astype(np.float16)
     config = {

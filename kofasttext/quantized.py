@@ -70,8 +70,9 @@ class QuantizedMatrix:
         return cls(codes, codebooks)
 
     @classmethod
-    def fit(cls, matrix: np.ndarray, subvectors: int, seed: int = 0) -> QuantizedMatrix:
-        """Quantise ``matrix`` (float32 ``[rows, dim]``, ``dim`` divisible by ``subvectors``)."""
+    def fit(cls, matrix: np.ndarray, subvectors: int, seed: int = 0, log=None) -> QuantizedMatrix:
+        """Quantise ``matrix`` (float32 ``[rows, dim]``, ``dim`` divisible by ``subvectors``); ``log`` is
+        called with a progress line after each codebook and each block of encoded rows."""
         rows, dim = matrix.shape
         if subvectors < 1 or dim % subvectors:
             raise ValueError(f"subvectors must divide the dimension {dim}; got {subvectors}")
