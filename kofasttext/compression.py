@@ -108,7 +108,6 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
         settings = Settings(dtype, pq_subvectors, keep_words)
     _check(model, settings)
     pruned = _prune(model, settings.keep_words)
-    rebuilt = rebuilt_subword_table(pruned["words"], model.scheme)
     matrix = pruned["input_matrix"]
     if settings.pq_subvectors:
         bar = Progress(progress)
@@ -126,7 +125,7 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
             "seed": seed,
             # The vocabulary's subword table is most of a small model's bytes; when the words' n-grams give it
             # back exactly (all but some fastText files: their </s> has no n-grams), it is rebuilt on load.
-            "subword_table": "rebuilt" if _same_table(rebuilt, pruned) else "stored",
+            "subword_table": "rebuilt" if _rebuilds(model.scheme, *(pruned[k] for k in TABLE)) else "stored",
         },
     }
     return Model(
@@ -141,13 +140,13 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
     )
 
 
-def _same_table(rebuilt: tuple[np.ndarray, np.ndarray, np.ndarray], pruned: dict) -> bool:
-    offsets, rows, used = rebuilt
-    return (
-        np.array_equal(offsets, pruned["offsets"])
-        and np.array_equal(rows, pruned["rows"])
-        and np.array_equal(used, pruned["used_buckets"])
-    )
+TABLE = ("words", "offsets", "rows", "used_buckets")  # what `_rebuilds` compares, as `_prune` names it
+
+
+def _rebuilds(scheme, words: list[str], offsets: np.ndarray, rows: np.ndarray, used_buckets: np.ndarray) -> bool:
+    """Whether ``words`` give back this subword table (rows of used buckets only) through `rebuilt_subword_table`."""
+    rebuilt = rebuilt_subword_table(words, scheme)
+    return all(np.array_equal(a, b) for a, b in zip(rebuilt, (offsets, rows, used_buckets)))
 
 
 def _check(model: Model, settings: Settings) -> None:
@@ -223,9 +222,8 @@ def choose_settings(model: Model, max_size: int) -> Settings | None:
 
 def table_rebuilds(model: Model) -> bool:
     """Whether the model's words give back its subword table (so that a compressed file can leave it out)."""
-    offsets, rows, _ = rebuilt_subword_table(model.words, model.scheme)
-    own_rows, _ = compact_buckets(np.asarray(model.subword_rows), len(model.words))
-    return np.array_equal(offsets, model.subword_offsets) and np.array_equal(rows, own_rows)
+    rows, used = compact_buckets(np.asarray(model.subword_rows), len(model.words))
+    return _rebuilds(model.scheme, model.words, np.asarray(model.subword_offsets), rows, used)
 
 
 def estimated_size(model: Model, settings: Settings, rebuilds: bool | None = None) -> int:
