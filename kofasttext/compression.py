@@ -125,7 +125,7 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
             "seed": seed,
             # The vocabulary's subword table is most of a small model's bytes; when the words' n-grams give it
             # back exactly (all but some fastText files: their </s> has no n-grams), it is rebuilt on load.
-            "subword_table": "rebuilt" if _rebuilds(model.scheme, *(pruned[k] for k in TABLE)) else "stored",
+            "subword_table": "rebuilt" if _rebuilds(model.scheme, pruned) else "stored",
         },
     }
     return Model(
@@ -140,13 +140,11 @@ def compress(model: Model, dtype: str = "float32", pq_subvectors: int | None = N
     )
 
 
-TABLE = ("words", "offsets", "rows", "used_buckets")  # what `_rebuilds` compares, as `_prune` names it
-
-
-def _rebuilds(scheme, words: list[str], offsets: np.ndarray, rows: np.ndarray, used_buckets: np.ndarray) -> bool:
-    """Whether ``words`` give back this subword table (rows of used buckets only) through `rebuilt_subword_table`."""
-    rebuilt = rebuilt_subword_table(words, scheme)
-    return all(np.array_equal(a, b) for a, b in zip(rebuilt, (offsets, rows, used_buckets)))
+def _rebuilds(scheme, table: dict) -> bool:
+    """Whether ``table["words"]`` give back its ``offsets``, ``rows`` and ``used_buckets`` (rows of used
+    buckets only) through `rebuilt_subword_table`."""
+    rebuilt = rebuilt_subword_table(table["words"], scheme)
+    return all(np.array_equal(a, table[k]) for a, k in zip(rebuilt, ("offsets", "rows", "used_buckets")))
 
 
 def _check(model: Model, settings: Settings) -> None:
@@ -223,7 +221,8 @@ def choose_settings(model: Model, max_size: int) -> Settings | None:
 def table_rebuilds(model: Model) -> bool:
     """Whether the model's words give back its subword table (so that a compressed file can leave it out)."""
     rows, used = compact_buckets(np.asarray(model.subword_rows), len(model.words))
-    return _rebuilds(model.scheme, model.words, np.asarray(model.subword_offsets), rows, used)
+    table = {"words": model.words, "offsets": np.asarray(model.subword_offsets), "rows": rows, "used_buckets": used}
+    return _rebuilds(model.scheme, table)
 
 
 def estimated_size(model: Model, settings: Settings, rebuilds: bool | None = None) -> int:

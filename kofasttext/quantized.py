@@ -81,9 +81,15 @@ class QuantizedMatrix:
         sample = np.sort(rng.choice(rows, size=min(rows, FIT_ROWS), replace=False))
         fitted = np.asarray(matrix[sample], dtype=np.float32)
         centroids = min(CENTROIDS, len(fitted))
-        codebooks = np.stack([_kmeans(fitted[:, m * width : (m + 1) * width], centroids, rng) for m in range(subvectors)])
+        log = log or (lambda line: None)
+        codebooks = []
+        for m in range(subvectors):
+            codebooks.append(_kmeans(fitted[:, m * width : (m + 1) * width], centroids, rng))
+            log(f"product quantisation: codebook {m + 1}/{subvectors}")
+        codebooks = np.stack(codebooks)
         codes = np.empty((rows, subvectors), dtype=np.uint8)
         for start in range(0, rows, _ENCODE_CHUNK):
+            log(f"product quantisation: encoding rows {start:,}/{rows:,}")
             block = np.asarray(matrix[start : start + _ENCODE_CHUNK], dtype=np.float32)
             for m in range(subvectors):
                 codes[start : start + len(block), m] = _nearest(block[:, m * width : (m + 1) * width], codebooks[m])
