@@ -89,6 +89,19 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--neg", type=_positive_int, default=5, help="negatives per prediction")
     train.add_argument("--min-count", type=_positive_int, default=5, help="rarer words are dropped")
     train.add_argument("--bucket", type=_positive_int, default=2_000_000, help="hash buckets for n-grams")
+    train.add_argument(
+        "--table-rows",
+        type=_positive_int,
+        metavar="N",
+        help="Bloom hashing as floret does: words and n-grams share one table of N rows (default: off)",
+    )
+    train.add_argument(
+        "--hash-count",
+        type=int,
+        choices=range(1, 5),
+        metavar="K",
+        help="with --table-rows: rows per word and n-gram, 1-4 (default 2)",
+    )
     train.add_argument("--lr", type=float, default=0.05, help="learning rate at the start (falls linearly to 0)")
     train.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold (0: keep every token)")
     train.add_argument("--threads", type=_positive_int, help="worker threads (default: the cores this process may use)")
@@ -153,7 +166,10 @@ EXPORT_FORMATS = {
     "fasttext": "a fastText .bin: fasttext.load_model, gensim's load_facebook_vectors (unseen words too)",
     "vec": "word2vec text (.vec): gensim's load_word2vec_format, spaCy's init vectors",
     "gensim": "word2vec binary: gensim's KeyedVectors.load_word2vec_format(OUT, binary=True)",
+    "floret": "floret's table of a --table-rows model: spacy init vectors xx OUT DIR --mode floret (unseen words too)",
 }
+
+_JAMO_QUERY_HINT = "kofasttext.hangul.jamo_form(word)"
 
 
 def _add_export_parser(commands) -> None:
@@ -272,6 +288,8 @@ def _train(args) -> None:
         checkpoint_every=args.checkpoint_every,
         resume=args.resume,
         pretokenizer=args.pretokenizer,
+        table_rows=args.table_rows,
+        hash_count=args.hash_count,
     )
     model.save(args.output)
     if os.path.exists(checkpoint):
@@ -327,8 +345,8 @@ def _export(args) -> None:
     from .loader import load
 
     _check_output_path(args.output)
-    if args.words and args.format == "fasttext":
-        raise UsageError("--words is for --format vec and gensim: a fastText .bin composes any word itself")
+    if args.words and args.format in ("fasttext", "floret"):
+        raise UsageError(f"--words is for --format vec and gensim: a {args.format} file composes any word itself")
     extra = _word_list(args.words) if args.words else []
     model = load(args.model)
     if args.format == "fasttext":
@@ -340,9 +358,16 @@ def _export(args) -> None:
         if model.scheme.name == "jamo":
             print(
                 "a jamo model: fastText and gensim look words up in jamo form, e.g. "
-                "ft.get_word_vector(kofasttext.hangul.jamo_form(word)); its words print in that form "
+                f"ft.get_word_vector({_JAMO_QUERY_HINT}); its words print in that form "
                 "(kofasttext.hangul.from_jamo turns them back)"
             )
+        return
+    if args.format == "floret":
+        model.save_floret(args.output)
+        print(f"wrote {args.output}: a table of {model.scheme.bucket:,} rows, hash_count {model.scheme.hash_count}")
+        print(f"load it in spaCy with: spacy init vectors xx {args.output} DIR --mode floret")
+        if model.scheme.name == "jamo":
+            print(f"a jamo model: spaCy looks words up in jamo form, e.g. nlp.vocab[{_JAMO_QUERY_HINT}].vector")
         return
     zero = model.save_vec(args.output, extra, binary=args.format == "gensim")
     print(f"wrote {args.output}: {len(model.words):,} vocabulary words and {len(set(extra) - set(model.words)):,} more")

@@ -166,18 +166,19 @@ def _prune(model: Model, keep_words: int | None) -> dict:
     input rows in the new order (words, then used buckets by bucket id)."""
     nwords = len(model.words)
     kept = nwords if keep_words is None else min(keep_words, nwords)
+    first_bucket, kept_first_bucket = model.scheme.first_bucket_row(nwords), model.scheme.first_bucket_row(kept)
     offsets = np.asarray(model.subword_offsets[: kept + 1], dtype=np.int64)
     rows = np.asarray(model.subword_rows[: offsets[-1]], dtype=np.int64)
-    is_bucket = rows >= nwords
+    is_bucket = rows >= first_bucket
     # Where each n-gram's row sits among the stored bucket rows; those positions follow bucket id order.
-    positions, renumbered = np.unique(rows[is_bucket] - nwords, return_inverse=True)
+    positions, renumbered = np.unique(rows[is_bucket] - first_bucket, return_inverse=True)
     used = positions if model.used_buckets is None else np.asarray(model.used_buckets)[positions]
     new_rows = rows.copy()
-    new_rows[is_bucket] = kept + renumbered.reshape(-1)
+    new_rows[is_bucket] = kept_first_bucket + renumbered.reshape(-1)
     input_matrix = np.concatenate(
         [
-            np.asarray(model.input_matrix[:kept], dtype=np.float32),
-            np.asarray(model.input_matrix[nwords + positions], dtype=np.float32),
+            np.asarray(model.input_matrix[:kept_first_bucket], dtype=np.float32),
+            np.asarray(model.input_matrix[first_bucket + positions], dtype=np.float32),
         ]
     )
     return {
@@ -220,7 +221,7 @@ def choose_settings(model: Model, max_size: int) -> Settings | None:
 
 def table_rebuilds(model: Model) -> bool:
     """Whether the model's words give back its subword table (so that a compressed file can leave it out)."""
-    rows, used = compact_buckets(np.asarray(model.subword_rows), len(model.words))
+    rows, used = compact_buckets(np.asarray(model.subword_rows), model.scheme.first_bucket_row(len(model.words)))
     table = {"words": model.words, "offsets": np.asarray(model.subword_offsets), "rows": rows, "used_buckets": used}
     return _rebuilds(model.scheme, table)
 
@@ -234,8 +235,8 @@ def estimated_size(model: Model, settings: Settings, rebuilds: bool | None = Non
     kept = len(model.words) if settings.keep_words is None else min(settings.keep_words, len(model.words))
     offsets = np.asarray(model.subword_offsets[: kept + 1])
     rows = np.asarray(model.subword_rows[: offsets[-1]])
-    buckets = len(np.unique(rows[rows >= len(model.words)]))
-    matrix_rows, dim = kept + buckets, model.dim
+    buckets = len(np.unique(rows[rows >= model.scheme.first_bucket_row(len(model.words))]))
+    matrix_rows, dim = model.scheme.first_bucket_row(kept) + buckets, model.dim
     if settings.pq_subvectors:
         matrix = matrix_rows * settings.pq_subvectors + CENTROIDS * dim * 4
     else:

@@ -9,7 +9,7 @@ import numpy as np
 from . import pretokenizers
 from .errors import ModelFileError, UsageError
 from .hangul import JONG_FILLER, from_jamo, normalize
-from .interop import fasttext_bin, vec
+from .interop import fasttext_bin, floret, vec
 from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from .quantized import QuantizedMatrix
 from .queries import VectorQueries
@@ -36,7 +36,9 @@ class Model(VectorQueries):
     ``input_matrix`` holds the word rows, then either every bucket's row
     (``used_buckets is None``: fastText's layout) or only the rows of
     ``used_buckets``, the buckets some vocabulary word uses (what `train` makes,
-    see `subwords.compact_buckets`). ``subword_rows`` indexes ``input_matrix``.
+    see `subwords.compact_buckets`). ``subword_rows`` indexes ``input_matrix``. With
+    Bloom hashing (``scheme.bloom``, floret's mode: `kofasttext.subwords`) no word has
+    a row of its own: ``input_matrix`` is the one table, or its used rows.
 
     ``pretokenizer`` (`kofasttext.pretokenizers`) is how the training corpus was cut
     into words; `get_sentence_vector` cuts text the same way. It is rebuilt from
@@ -103,7 +105,11 @@ class Model(VectorQueries):
 
         The word itself comes first when it is in the vocabulary, then its n-grams
         (for the jamo scheme written in conjoining jamo). Row ids follow fastText:
-        words ``0..nwords-1``, n-grams ``nwords + hash % bucket``.
+        words ``0..nwords-1``, n-grams ``nwords + hash % bucket``. With Bloom hashing
+        every word, known or not, is its ``<word>`` entry and its n-grams, each listed
+        once per row it hashes to (``hash_count`` times), and the ids are table rows
+        ``0..bucket-1`` (floret's ``get_subwords`` adds ``nwords`` to them and lists
+        each entry once).
 
         Examples
         --------
@@ -112,7 +118,9 @@ class Model(VectorQueries):
         """
         word = normalize(word)
         ngrams = self.scheme.ngrams(word)
-        rows = self.scheme.bucket_ids(ngrams) + len(self.vocab)
+        rows = self.scheme.bucket_ids(ngrams) + self.scheme.first_bucket_row(len(self.vocab))
+        if self.scheme.bloom:
+            return [gram for gram in ngrams for _ in range(self.scheme.hash_count)], rows
         word_id = self.vocab.id(word)
         if word_id >= 0:
             return [word] + ngrams, np.concatenate([[word_id], rows])
@@ -129,12 +137,13 @@ class Model(VectorQueries):
         if word_id >= 0:
             return np.asarray(self.subword_rows[self.subword_offsets[word_id] : self.subword_offsets[word_id + 1]])
         buckets = self.scheme.bucket_ids(self.scheme.ngrams(word))
+        first_bucket = self.scheme.first_bucket_row(len(self.vocab))
         if self.used_buckets is None:
-            return buckets + len(self.vocab)
+            return buckets + first_bucket
         position = np.searchsorted(self.used_buckets, buckets)
         stored = position < len(self.used_buckets)
         stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
-        return position[stored] + len(self.vocab)
+        return position[stored] + first_bucket
 
     def get_word_vector(self, word: str) -> np.ndarray:
         """Vector of any word: the sum of its subword rows (zeros if it has none); for a model read from a
@@ -243,6 +252,17 @@ class Model(VectorQueries):
         >>> import fasttext; fasttext.load_model("nsmc.bin").get_word_vector("재밌다")  # doctest: +SKIP
         """
         fasttext_bin.save_fasttext(self, path)
+
+    def save_floret(self, path: str) -> None:
+        """Write a Bloom-hashed model's table as floret's ``.floret`` text file, which spaCy loads as floret
+        vectors (`kofasttext.interop.floret`), atomically.
+
+        Examples
+        --------
+        >>> model = kft.train("corpus.txt", subwords="syllable", table_rows=200_000, hash_count=2)  # doctest: +SKIP
+        >>> model.save_floret("ko.floret")  # then: spacy init vectors xx ko.floret ko_vectors --mode floret  # doctest: +SKIP
+        """
+        floret.save_floret(self, path)
 
     def save_vec(self, path: str, words=(), binary: bool = False) -> int:
         """Write the vocabulary, most frequent first, and the extra ``words`` it lacks (composed from their
@@ -386,11 +406,12 @@ class Model(VectorQueries):
                 raise ModelFileError(f"{source} is damaged: its words' n-grams do not give its stored buckets")
             arrays = {**arrays, "subword_offsets": offsets, "subword_rows": rows}
         used_buckets = arrays.get("used_buckets")
+        first_bucket = scheme.first_bucket_row(nwords)
         if used_buckets is not None:
             used_buckets = np.asarray(used_buckets)
-            expected_rows = nwords + len(used_buckets)
+            expected_rows = first_bucket + len(used_buckets)
         else:
-            expected_rows = nwords + (scheme.bucket if scheme.name != "none" else 0)
+            expected_rows = first_bucket + scheme.bucket
         output_matrix = arrays.get("output_matrix")
         if "input_codes" in arrays:
             input_matrix = QuantizedMatrix.from_arrays(arrays["input_codes"], arrays["input_codebooks"], source)
@@ -426,7 +447,7 @@ def rebuilt_subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.n
     """The subword table of ``words`` with rows only for the buckets they use (`subwords.compact_buckets`):
     ``(offsets, rows, used_buckets)``, what a compressed model's file can leave out and rebuild."""
     offsets, rows = subword_table(words, scheme)
-    rows, used = compact_buckets(rows, len(words))
+    rows, used = compact_buckets(rows, scheme.first_bucket_row(len(words)))
     return offsets, rows, used
 
 

@@ -23,6 +23,16 @@ Schemes (`SubwordScheme.name`):
   the same buckets;
 * ``none``: no n-grams: a word is its own row (plain word2vec).
 
+Bloom hashing (``hash_count`` >= 1, floret's mode; `SubwordScheme.bloom`): words and n-grams share ONE table
+of ``bucket`` rows and no word has a row of its own. A word's entries are the whole ``<word>`` (for jamo,
+``<`` + its jamo + ``>``; for hybrid and none, ``<word>``) followed by the scheme's n-grams, as floret's
+``Dictionary::computeSubwords`` lists them (a ``<word>`` of at most maxn symbols is also one of its own
+n-grams, so it counts twice, as in floret); each entry is hashed with `murmurhash.floret_keys` to
+``hash_count`` rows (``key % bucket``, entry by entry). Vocabulary and unseen words are built alike, so an
+unseen word is as well served as a known one, and the table is as small as one wants (floret's Korean
+vectors in spaCy have 50K-200K rows). The word vector stays the SUM of its rows (floret and spaCy take
+their mean: same direction, so every cosine is the same).
+
 A scheme may also carry an extra n-gram source (`SubwordScheme.extra`, set with
 `SubwordScheme.with_extra`): a function giving more n-gram strings for a word,
 appended after the scheme's own and hashed into the same buckets. The
@@ -40,9 +50,12 @@ import numpy as np
 
 from .errors import UsageError
 from .hangul import to_jamo
+from .murmurhash import floret_keys
 from .validate import positive_int
 
 SCHEMES = ("syllable", "jamo", "hybrid", "none")
+#: floret's hash_count range: its 128-bit hash gives four 32-bit keys.
+MAX_HASH_COUNT = 4
 
 #: Default n-gram lengths, in symbols of each kind. Two to four syllables cover a
 #: Korean stem plus an ending; three to six jamo are one to two syllables.
@@ -202,7 +215,10 @@ class SubwordScheme:
     syllable_range, jamo_range : (minn, maxn) or None
         N-gram lengths for each kind of n-gram the scheme uses.
     bucket : int
-        Number of hash buckets shared by all n-grams.
+        Number of hash buckets shared by all n-grams (with Bloom hashing: rows of the one table).
+    hash_count : int
+        0: fastText's layout (words own rows, then ``bucket`` n-gram rows); 1-4: Bloom hashing, each entry
+        hashed to this many rows of one table (see the module docstring).
     extra : callable, optional
         ``extra(word) -> list[str]``: more n-grams of a word (see the module docstring).
     """
@@ -211,37 +227,59 @@ class SubwordScheme:
     syllable_range: tuple[int, int] | None
     jamo_range: tuple[int, int] | None
     bucket: int
+    hash_count: int = 0
     extra: Callable[[str], list[str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = 2_000_000):
+    def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = 2_000_000, hash_count: int = 0):
         """Build a scheme from user options, with per-scheme defaults.
 
         ``minn``/``maxn`` are ints for syllable and jamo; for hybrid they are pairs
         ``(syllable, jamo)``, e.g. ``minn=(2, 3), maxn=(4, 6)``. ``None`` takes the
-        default of `DEFAULT_SYLLABLE_RANGE` / `DEFAULT_JAMO_RANGE`.
+        default of `DEFAULT_SYLLABLE_RANGE` / `DEFAULT_JAMO_RANGE`. ``hash_count`` 1-4
+        asks for Bloom hashing into ``bucket`` rows.
 
         Examples
         --------
         >>> SubwordScheme.create("hybrid", minn=(2, 3), maxn=(4, 6)).jamo_range
         (3, 6)
+        >>> SubwordScheme.create("syllable", bucket=200_000, hash_count=2).bloom
+        True
         """
         if name not in SCHEMES:
             raise UsageError(f"unknown subword scheme {name!r}; choose one of {', '.join(SCHEMES)}")
-        if name == "none":
+        if not isinstance(hash_count, int) or not 0 <= hash_count <= MAX_HASH_COUNT:
+            raise UsageError(f"hash_count must be 1 to {MAX_HASH_COUNT} (floret's keys per entry); got {hash_count!r}")
+        if name == "none" and not hash_count:
             return cls(name, None, None, 0)
         bucket = positive_int(bucket, f"bucket (for subwords={name!r})")
+        if name == "none":
+            return cls(name, None, None, bucket, hash_count)
         if name == "hybrid":
             minn_syl, minn_jamo = _pair(minn, "minn")
             maxn_syl, maxn_jamo = _pair(maxn, "maxn")
             syllable = _range(minn_syl, maxn_syl, DEFAULT_SYLLABLE_RANGE, "syllable")
             jamo = _range(minn_jamo, maxn_jamo, DEFAULT_JAMO_RANGE, "jamo")
-            return cls(name, syllable, jamo, bucket)
+            return cls(name, syllable, jamo, bucket, hash_count)
         if isinstance(minn, (tuple, list)) or isinstance(maxn, (tuple, list)):
             raise UsageError(f"minn/maxn pairs are for subwords='hybrid'; {name!r} takes single numbers")
         if name == "syllable":
-            return cls(name, _range(minn, maxn, DEFAULT_SYLLABLE_RANGE, "syllable"), None, bucket)
-        return cls(name, None, _range(minn, maxn, DEFAULT_JAMO_RANGE, "jamo"), bucket)
+            return cls(name, _range(minn, maxn, DEFAULT_SYLLABLE_RANGE, "syllable"), None, bucket, hash_count)
+        return cls(name, None, _range(minn, maxn, DEFAULT_JAMO_RANGE, "jamo"), bucket, hash_count)
+
+    @property
+    def bloom(self) -> bool:
+        """Whether words and n-grams share one Bloom-hashed table (floret's mode)."""
+        return self.hash_count > 0
+
+    @property
+    def rows_per_ngram(self) -> int:
+        """Rows each entry of `ngrams` hashes to."""
+        return self.hash_count or 1
+
+    def first_bucket_row(self, nwords: int) -> int:
+        """The matrix row of bucket 0: after the ``nwords`` words' own rows, or 0 with Bloom hashing."""
+        return 0 if self.bloom else nwords
 
     def with_extra(self, source: Callable[[str], list[str]] | None) -> SubwordScheme:
         """This scheme with an extra n-gram source (None: without one)."""
@@ -252,12 +290,15 @@ class SubwordScheme:
         return replace(self, extra=source)
 
     def to_config(self) -> dict:
-        return {
+        config = {
             "subwords": self.name,
             "syllable_range": list(self.syllable_range) if self.syllable_range else None,
             "jamo_range": list(self.jamo_range) if self.jamo_range else None,
             "bucket": self.bucket,
         }
+        if self.bloom:  # absent: fastText's layout, as in every file written before Bloom hashing existed
+            config["hash_count"] = self.hash_count
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> SubwordScheme:
@@ -267,10 +308,12 @@ class SubwordScheme:
             tuple(syllable) if syllable else None,
             tuple(jamo) if jamo else None,
             int(config["bucket"]),
+            int(config.get("hash_count", 0)),
         )
 
     def ngrams(self, word: str) -> list[str]:
-        """The n-gram strings of ``word`` (already normalised), in row order.
+        """The n-gram strings of ``word`` (already normalised), in row order; with Bloom hashing, the whole
+        ``<word>`` entry first.
 
         Examples
         --------
@@ -278,13 +321,17 @@ class SubwordScheme:
         ['<몰', '몰랐', '랐다', '다>']
         >>> len(SubwordScheme.create("jamo", minn=3, maxn=3).ngrams("몰랐다"))
         9
+        >>> SubwordScheme.create("syllable", minn=2, maxn=2, bucket=1000, hash_count=2).ngrams("몰랐다")
+        ['<몰랐다>', '<몰', '몰랐', '랐다', '다>']
         """
         grams = []
+        if self.bloom:
+            grams = [BOW + (to_jamo(word) if self.name == "jamo" else word) + EOW]
         if self.syllable_range:
-            grams = char_ngrams(word, *self.syllable_range)
+            grams = grams + char_ngrams(word, *self.syllable_range)
         if self.jamo_range:
             jamo_grams = char_ngrams(to_jamo(word), *self.jamo_range)
-            if grams:
+            if self.syllable_range:
                 seen = set(grams)
                 jamo_grams = [g for g in jamo_grams if g not in seen]
             grams = grams + jamo_grams
@@ -293,9 +340,12 @@ class SubwordScheme:
         return grams
 
     def bucket_ids(self, ngrams: list[str]) -> np.ndarray:
-        """``hash % bucket`` of each n-gram (add ``nwords`` for its row id)."""
+        """``hash % bucket`` of each n-gram (add `first_bucket_row` for its row id): fastText's hash, or
+        with Bloom hashing floret's `rows_per_ngram` keys of each, n-gram by n-gram."""
         if not ngrams:
             return np.zeros(0, dtype=np.int64)
+        if self.bloom:
+            return (floret_keys(ngrams, self.hash_count) % np.uint64(self.bucket)).astype(np.int64).reshape(-1)
         return (fasttext_hash_many(ngrams) % np.uint32(self.bucket)).astype(np.int64)
 
 
@@ -320,7 +370,8 @@ def subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.ndarray, 
     """Rows of every vocabulary word, computed once, as a CSR table.
 
     Word ``i`` is the sum of rows ``rows[offsets[i]:offsets[i+1]]``: its own row
-    ``i`` first, then ``len(words) + bucket_id`` for each n-gram, in `ngrams` order.
+    ``i`` first, then ``len(words) + bucket_id`` for each n-gram, in `ngrams` order;
+    with Bloom hashing, no own row and the `rows_per_ngram` rows of each entry.
 
     Returns
     -------
@@ -328,40 +379,46 @@ def subword_table(words: list[str], scheme: SubwordScheme) -> tuple[np.ndarray, 
     rows : np.ndarray of int32
     """
     nwords = len(words)
-    if scheme.extra is None and scheme.name in ("syllable", "jamo"):
+    own_rows = not scheme.bloom
+    first_bucket = scheme.first_bucket_row(nwords)
+    if scheme.extra is None and scheme.name in ("syllable", "jamo") and own_rows:
         # One n-gram range over one string per word: hashed all at once (`char_ngram_buckets`).
         texts = words if scheme.name == "syllable" else [to_jamo(word) for word in words]
         counts, buckets = char_ngram_buckets(texts, *(scheme.syllable_range or scheme.jamo_range), scheme.bucket)
-        offsets = np.concatenate([[0], np.cumsum(counts + 1)]).astype(np.int64)
-        rows = np.empty(int(offsets[-1]), dtype=np.int32)
-        is_own_row = np.zeros(len(rows), dtype=bool)
-        is_own_row[offsets[:-1]] = True
-        rows[is_own_row] = np.arange(nwords, dtype=np.int32)
-        rows[~is_own_row] = buckets + nwords
-        return offsets, rows
+        return _with_own_rows(counts, buckets + first_bucket)
     per_word = [scheme.ngrams(word) for word in words]
-    lengths = np.fromiter((len(g) + 1 for g in per_word), dtype=np.int64, count=nwords)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     # Hash each distinct n-gram once; many words share theirs.
     distinct: dict[str, int] = {}
     for grams in per_word:
         for gram in grams:
             distinct.setdefault(gram, len(distinct))
-    distinct_rows = np.zeros(len(distinct), dtype=np.int64)
+    width = scheme.rows_per_ngram
+    distinct_rows = np.zeros((len(distinct), width), dtype=np.int64)
     names = list(distinct)
     chunk = 200_000  # bounds the padded byte matrix of the vectorised hash
     for start in range(0, len(names), chunk):
-        distinct_rows[start : start + chunk] = scheme.bucket_ids(names[start : start + chunk]) + nwords
-    rows = np.empty(int(offsets[-1]), dtype=np.int32)
-    rows[offsets[:-1]] = np.arange(nwords, dtype=np.int32)
+        distinct_rows[start : start + chunk] = scheme.bucket_ids(names[start : start + chunk]).reshape(-1, width)
     gram_ids = np.fromiter((distinct[g] for grams in per_word for g in grams), dtype=np.int64)
+    counts = np.fromiter((len(g) * width for g in per_word), dtype=np.int64, count=nwords)
+    buckets = distinct_rows[gram_ids].reshape(-1) + first_bucket
+    if own_rows:
+        return _with_own_rows(counts, buckets)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), buckets.astype(np.int32)
+
+
+def _with_own_rows(counts: np.ndarray, bucket_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR table whose word ``i`` is its own row ``i`` then its next ``counts[i]`` of ``bucket_rows``."""
+    nwords = len(counts)
+    offsets = np.concatenate([[0], np.cumsum(counts + 1)]).astype(np.int64)
+    rows = np.empty(int(offsets[-1]), dtype=np.int32)
     is_own_row = np.zeros(len(rows), dtype=bool)
     is_own_row[offsets[:-1]] = True
-    rows[~is_own_row] = distinct_rows[gram_ids]
+    rows[is_own_row] = np.arange(nwords, dtype=np.int32)
+    rows[~is_own_row] = bucket_rows
     return offsets, rows
 
 
-def compact_buckets(rows: np.ndarray, nwords: int) -> tuple[np.ndarray, np.ndarray]:
+def compact_buckets(rows: np.ndarray, first_bucket_row: int) -> tuple[np.ndarray, np.ndarray]:
     """Give matrix rows only to the buckets that some vocabulary word uses.
 
     Training never touches any other bucket, so storing them would only cost
@@ -370,16 +427,17 @@ def compact_buckets(rows: np.ndarray, nwords: int) -> tuple[np.ndarray, np.ndarr
     only where a bucket's vector is stored changes. An n-gram whose bucket no
     vocabulary word uses then adds nothing to an unseen word's vector, where
     fastText would add that bucket's never-trained random initial values.
+    ``first_bucket_row`` is `SubwordScheme.first_bucket_row` (the rows below it are words' own rows).
 
     Returns
     -------
     rows : np.ndarray of int32
-        ``rows`` with bucket row ``nwords + b`` renumbered to ``nwords + i``, where
+        ``rows`` with bucket row ``first_bucket_row + b`` renumbered to ``first_bucket_row + i``, where
         ``used_buckets[i] == b``.
     used_buckets : np.ndarray of int32, sorted
     """
-    is_bucket = rows >= nwords
-    used_buckets = np.unique(rows[is_bucket] - nwords).astype(np.int32)
+    is_bucket = rows >= first_bucket_row
+    used_buckets = np.unique(rows[is_bucket] - first_bucket_row).astype(np.int32)
     compact = rows.copy()
-    compact[is_bucket] = nwords + np.searchsorted(used_buckets, rows[is_bucket] - nwords)
+    compact[is_bucket] = first_bucket_row + np.searchsorted(used_buckets, rows[is_bucket] - first_bucket_row)
     return compact, used_buckets

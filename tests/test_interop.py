@@ -169,7 +169,7 @@ def test_export_writes_each_format_and_refuses_bad_requests(cli, small_corpus, t
     for bad, message in [
         (("--format", "fasttext", "--words", str(words)), "--words is for"),
         (("--format", "vec", "--words", str(tmp_path / "none.txt")), "file not found"),
-        (("--format", "floret"), "invalid choice"),
+        (("--format", "floret"), "only a model trained with Bloom hashing"),
     ]:
         result = cli("export", str(model_path), "-o", str(tmp_path / "bad.out"), *bad)
         assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr

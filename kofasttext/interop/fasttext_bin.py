@@ -65,6 +65,11 @@ def fasttext_words(model) -> list[str]:
             f"a model with {model.pretokenizer.spec} subwords cannot be a fastText .bin (fastText has no extra "
             "subwords); export --format vec instead"
         )
+    if scheme.bloom:
+        raise UsageError(
+            "a Bloom-hashed model (--table-rows) cannot be a fastText .bin (fastText gives every word a row of its "
+            "own); export --format floret or vec instead"
+        )
     if scheme.name == "hybrid":
         raise UsageError(
             "a hybrid model cannot be a fastText .bin (fastText has one n-gram range over one string per word, "

@@ -32,6 +32,7 @@ import torch
 from ..errors import TrainingError, TrainingInterrupted
 from ..model import Model
 from ..progress import format_count, format_duration
+from ..subwords import SubwordScheme
 from ..vocab import Vocabulary
 from .steps import Batch, Parameters, cbow_step, skipgram_step
 
@@ -143,7 +144,8 @@ class TrainingRun:
         vocab, dim = corpus.vocab, config["dim"]
         ntokens = len(corpus.tokens)
         # The rows of the model, then (with END_OF_LINE) one input and one output row for </s>.
-        self.model_rows = (len(vocab) + len(used_buckets), len(vocab))
+        first_bucket = SubwordScheme.from_config(config).first_bucket_row(len(vocab))
+        self.model_rows = (first_bucket + len(used_buckets), len(vocab))
         extra = int(END_OF_LINE)
         if previous is None:
             # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.

@@ -54,6 +54,8 @@ def train(
     checkpoint_every: float | None = None,
     resume: bool = False,
     pretokenizer="whitespace",
+    table_rows: int | None = None,
+    hash_count: int | None = None,
 ) -> Model:
     """Train subword word vectors on a Korean corpus.
 
@@ -69,6 +71,12 @@ def train(
         N-gram lengths; default syllable 2-4, jamo 3-6.
     bucket : int
         Hash buckets for n-grams.
+    table_rows : int, optional
+        Bloom hashing, as floret does (`kofasttext.subwords`): words and n-grams share one table of this many
+        rows and no word has a row of its own; ``bucket`` is then not used. Small models (50K-500K rows)
+        that `Model.save_floret` writes for spaCy.
+    hash_count : int, optional
+        With ``table_rows``: rows each word and n-gram is hashed to, 1-4 (default `DEFAULT_HASH_COUNT`).
     threads : int, optional
         Worker threads (default: the cores this process may use). With
         ``threads=1`` a seed gives bit-identical vectors on every run; with more,
@@ -129,7 +137,7 @@ def train(
         )
         check_options(options)
         pretokenizer = pretokenizers.create(pretokenizer, workers=threads)
-        scheme = SubwordScheme.create(subwords, minn, maxn, bucket)
+        scheme = _scheme(subwords, minn, maxn, bucket, table_rows, hash_count)
 
     bar = Progress(progress)
     started = time.monotonic()
@@ -139,7 +147,7 @@ def train(
     if previous is not None and previous.words != corpus.vocab.words:
         raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
     offsets, rows = subword_table(corpus.vocab.words, scheme)
-    rows, used_buckets = compact_buckets(rows, len(corpus.vocab))
+    rows, used_buckets = compact_buckets(rows, scheme.first_bucket_row(len(corpus.vocab)))
     config = {
         **scheme.to_config(),
         **options,
@@ -165,6 +173,21 @@ def train(
         bar.done()
     config["train_seconds"] = round(time.monotonic() - started, 2)
     return run.model(config)
+
+
+#: Rows per entry when ``table_rows`` is given alone: spaCy's Korean floret vectors use 2.
+DEFAULT_HASH_COUNT = 2
+
+
+def _scheme(subwords: str, minn, maxn, bucket: int, table_rows: int | None, hash_count: int | None) -> SubwordScheme:
+    if table_rows is None:
+        if hash_count is not None:
+            raise UsageError("hash_count is for Bloom hashing: give table_rows too (e.g. 200000)")
+        return SubwordScheme.create(subwords, minn, maxn, bucket)
+    if bucket != 2_000_000:
+        raise UsageError("bucket and table_rows both size the n-gram rows: give one (table_rows for Bloom hashing)")
+    table_rows = positive_int(table_rows, "table_rows")
+    return SubwordScheme.create(subwords, minn, maxn, table_rows, DEFAULT_HASH_COUNT if hash_count is None else hash_count)
 
 
 def _resumed(checkpoint: str, threads: int | None):
