@@ -24,6 +24,7 @@ Not a unit test: run it by hand on an idle machine (~20 minutes on 2 cores).
 
     python benchmarks/bench_compress.py [--data DIR] [--models-dir DIR] [--model-jamo FILE]
         [--model-syllable FILE] [--schemes jamo syllable] [--runs 3] [--json FILE] [--skip-compress]
+        [--pq-widths 2 4 5 10] [--pq-seeds 0]
         [--bloom-rows 50000 100000 200000 500000] [--bloom-hashes 1 2 3 4] [--bloom-hashes-syllable 2]
         [--bloom-compressed 200000,2]
 """
@@ -58,6 +59,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="loads timed per variant")
     parser.add_argument("--json", default=os.path.join(SCRIPT_DIR, "results", "bench_compress.json"))
     parser.add_argument("--skip-compress", action="store_true", help="only the full model and the Bloom tables")
+    parser.add_argument("--pq-widths", type=int, nargs="*", default=list(PQ_WIDTHS), help="columns per subvector")
+    parser.add_argument("--pq-seeds", type=int, nargs="*", default=[0], help="k-means seeds of each PQ variant")
     parser.add_argument("--bloom-rows", type=int, nargs="*", default=[50_000, 100_000, 200_000, 500_000])
     parser.add_argument("--bloom-hashes", type=int, nargs="*", default=[1, 2, 3, 4], help="hash counts (jamo)")
     parser.add_argument("--bloom-hashes-syllable", type=int, nargs="*", default=[2], help="hash counts (syllable)")
@@ -71,9 +74,10 @@ def variants(kft, model, scheme: str, args) -> dict:
     out = {"full": None}
     if not args.skip_compress:
         out["float16"] = {"dtype": "float16"}
-        for width in PQ_WIDTHS:
-            if model.dim % width == 0:
-                out[f"PQ {width} cols/subvector"] = {"pq_subvectors": model.dim // width}
+        for width in args.pq_widths:
+            for seed in args.pq_seeds if model.dim % width == 0 else ():
+                name = f"PQ {width} cols/subvector" + (f", seed {seed}" if len(args.pq_seeds) > 1 else "")
+                out[name] = {"pq_subvectors": model.dim // width, "seed": seed}
         for name, size in SIZE_LIMITS.items():
             out[f"--max-size {name}"] = {"max_size": size}
     hashes = args.bloom_hashes if scheme == "jamo" else args.bloom_hashes_syllable

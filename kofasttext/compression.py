@@ -241,7 +241,7 @@ def estimated_size(model: Model, settings: Settings, rebuilds: bool | None = Non
         matrix = matrix_rows * settings.pq_subvectors + CENTROIDS * dim * 4
     else:
         matrix = matrix_rows * dim * (2 if settings.dtype == "float16" else 4)
-    tables = 8 * kept + 4 * buckets + (0 if rebuilds else 8 * (kept + 1) + 4 * len(rows))
+    tables = 4 * kept + (0 if rebuilds else 4 * buckets + 8 * (kept + 1) + 4 * len(rows))  # `Model.query_arrays`
     extra = sum(int(a.nbytes) for a in model.pretokenizer.arrays().values())
     header = len(json.dumps(model.words[:kept], ensure_ascii=False).encode("utf-8")) + 8192
     return matrix + tables + extra + header + 64 * 12

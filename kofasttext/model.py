@@ -287,12 +287,13 @@ class Model(VectorQueries):
             arrays = {"input_matrix": self.input_matrix}
         else:
             arrays = {"input_matrix": np.asarray(self.input_matrix, dtype=np.float32)}
-        arrays["counts"] = self.vocab.counts.astype(np.int64)
-        if not _rebuilds_subword_table(self.config):
+        # A compressed file's counts are int32 (counted words of one corpus fit; it is a few hundred KB less).
+        arrays["counts"] = self.vocab.counts.astype(np.int32 if self.compressed and _fits_int32(self.vocab.counts) else np.int64)
+        if not _rebuilds_subword_table(self.config):  # else the words give the table and used buckets back on load
             arrays["subword_offsets"] = np.asarray(self.subword_offsets, dtype=np.int64)
             arrays["subword_rows"] = np.asarray(self.subword_rows, dtype=np.int32)
-        if self.used_buckets is not None:
-            arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
+            if self.used_buckets is not None:
+                arrays["used_buckets"] = np.asarray(self.used_buckets, dtype=np.int32)
         arrays.update(self.pretokenizer.arrays())
         return arrays
 
@@ -390,7 +391,7 @@ class Model(VectorQueries):
         needed = QUERY_ARRAYS if "input_codes" not in arrays else (*QUERY_ARRAYS[1:], *QUANTISED_ARRAYS)
         rebuilds = _rebuilds_subword_table(config)
         if rebuilds:
-            needed = (*(n for n in needed if not n.startswith("subword_")), "used_buckets")
+            needed = tuple(n for n in needed if not n.startswith("subword_"))
         missing = [name for name in needed if name not in arrays]
         if missing or "subwords" not in config:
             raise ModelFileError(f"{source} is damaged: it lacks {', '.join(missing) or 'its configuration'}")
@@ -402,9 +403,10 @@ class Model(VectorQueries):
         nwords = len(words)
         if rebuilds:
             offsets, rows, used = rebuilt_subword_table(words, scheme.with_extra(pretokenizer.extra_subwords))
-            if not np.array_equal(used, arrays["used_buckets"]):
+            # Files written before 2026-12-03 store the used buckets too: they must be the rebuilt ones.
+            if "used_buckets" in arrays and not np.array_equal(used, arrays["used_buckets"]):
                 raise ModelFileError(f"{source} is damaged: its words' n-grams do not give its stored buckets")
-            arrays = {**arrays, "subword_offsets": offsets, "subword_rows": rows}
+            arrays = {**arrays, "subword_offsets": offsets, "subword_rows": rows, "used_buckets": used}
         used_buckets = arrays.get("used_buckets")
         first_bucket = scheme.first_bucket_row(nwords)
         if used_buckets is not None:
@@ -425,7 +427,7 @@ class Model(VectorQueries):
             and output_matrix.shape != (nwords, input_matrix.shape[1])
         ):
             raise ModelFileError(f"{source} is damaged: its arrays do not match its vocabulary")
-        vocab = Vocabulary(words, np.asarray(arrays["counts"]))
+        vocab = Vocabulary(words, np.asarray(arrays["counts"], dtype=np.int64))
         return cls(
             config,
             vocab,
@@ -436,6 +438,10 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def _fits_int32(values: np.ndarray) -> bool:
+    return not len(values) or int(np.max(values)) < 2**31
 
 
 def _rebuilds_subword_table(config: dict) -> bool:

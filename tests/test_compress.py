@@ -9,7 +9,7 @@ from conftest import FOOD, WEATHER, build_model
 import kofasttext as kft
 from kofasttext.compression import Settings, compress, estimated_size, parse_size
 from kofasttext.errors import ModelFileError, UsageError
-from kofasttext.modelfile import read_model_file
+from kofasttext.modelfile import read_model_file, write_model_file
 from kofasttext.quantized import QuantizedMatrix
 
 UNSEEN = ["김치찌개", "비바람", "라면집", "눈사람"]
@@ -40,8 +40,12 @@ def test_pruning_alone_keeps_every_vector_exactly(make, trained, tmp_path):
     np.testing.assert_array_equal(small.word_vectors(), model.word_vectors())
     small.save(str(tmp_path / "small.kft"))
     assert small.config["compression"]["subword_table"] == "rebuilt"  # the file leaves the table out
-    assert "subword_rows" not in read_model_file(str(tmp_path / "small.kft")).arrays
+    stored = read_model_file(str(tmp_path / "small.kft")).arrays
+    assert not {"subword_rows", "subword_offsets", "used_buckets"} & set(stored)  # the words give them back
+    assert stored["counts"].dtype == np.int32
     again = kft.load(str(tmp_path / "small.kft"))
+    np.testing.assert_array_equal(again.used_buckets, small.used_buckets)
+    np.testing.assert_array_equal(again.vocab.counts, model.vocab.counts)
     np.testing.assert_array_equal(again.word_vectors(), model.word_vectors())
     np.testing.assert_array_equal(again.embedding_matrix(UNSEEN, warn=False), small.embedding_matrix(UNSEEN, warn=False))
     if make == "fasttext_layout":  # unseen words keep the rows of buckets some word uses, and only those
@@ -184,3 +188,18 @@ def test_cli_compress_and_its_errors(cli, trained, tmp_path):
     truncated.write_bytes(out.read_bytes()[:-100])
     result = cli("neighbors", truncated, "김치")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_older_compressed_file_whose_stored_buckets_differ_is_damaged(trained, tmp_path):
+    """Compressed files written before 2026-12-03 also store the used buckets; they must be the rebuilt ones."""
+    small = compress(trained)
+    arrays = small.query_arrays()
+    assert "used_buckets" not in arrays
+    path = tmp_path / "old.kft"
+    write_model_file(str(path), "model", small.config, small.words, {**arrays, "used_buckets": small.used_buckets})
+    np.testing.assert_array_equal(kft.load(str(path)).word_vectors(), small.word_vectors())  # such a file loads
+    wrong = small.used_buckets.copy()
+    wrong[0] += 1
+    write_model_file(str(path), "model", small.config, small.words, {**arrays, "used_buckets": wrong})
+    with pytest.raises(ModelFileError, match="do not give its stored buckets"):
+        kft.load(str(path))
