@@ -64,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--bloom-rows", type=int, nargs="*", default=[50_000, 100_000, 200_000, 500_000])
     parser.add_argument("--bloom-hashes", type=int, nargs="*", default=[1, 2, 3, 4], help="hash counts (jamo)")
     parser.add_argument("--bloom-hashes-syllable", type=int, nargs="*", default=[2], help="hash counts (syllable)")
-    parser.add_argument("--bloom-compressed", default="200000,2", help="N,K: the Bloom table also compressed")
+    parser.add_argument("--bloom-compressed", default="200000,2", help='N,K: the Bloom table also compressed ("": none)')
     return parser.parse_args(argv)
 
 
@@ -84,12 +84,13 @@ def variants(kft, model, scheme: str, args) -> dict:
     for rows in args.bloom_rows:
         for count in hashes:
             out[f"Bloom {rows:,} rows x {count}"] = {"bloom": (rows, count)}
-    rows, count = (int(v) for v in args.bloom_compressed.split(","))
-    out[f"Bloom {rows:,} rows x {count}, float16"] = {"bloom": (rows, count), "compress": {"dtype": "float16"}}
-    out[f"Bloom {rows:,} rows x {count}, PQ 4 cols/subvector"] = {
-        "bloom": (rows, count),
-        "compress": {"pq_subvectors": model.dim // 4},
-    }
+    if args.bloom_compressed:
+        rows, count = (int(v) for v in args.bloom_compressed.split(","))
+        out[f"Bloom {rows:,} rows x {count}, float16"] = {"bloom": (rows, count), "compress": {"dtype": "float16"}}
+        out[f"Bloom {rows:,} rows x {count}, PQ 4 cols/subvector"] = {
+            "bloom": (rows, count),
+            "compress": {"pq_subvectors": model.dim // 4},
+        }
     return out
 
 

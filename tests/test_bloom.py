@@ -220,3 +220,15 @@ def test_export_floret_refuses_what_spacy_cannot_load(small_corpus, cli, tmp_pat
     with pytest.raises(UsageError, match="cannot be a fastText .bin"):
         bloom_model.save_fasttext(str(tmp_path / "x.bin"))
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_a_bloom_model_starts_a_text_classifier(bloom_model, tmp_path):
+    from conftest import FOOD, WEATHER
+
+    from kofasttext import TextClassifier
+
+    texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["음식", "날씨"] * 20
+    clf = TextClassifier(bloom_model, epochs=20, batch_size=8, lr=1e-2, holdout=0).fit(texts, labels, progress=False)
+    assert clf.predict([f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"]) == ["음식", "날씨"]
+    clf.save(str(tmp_path / "c.clf"))
+    assert TextClassifier.load(str(tmp_path / "c.clf")).predict([f"{FOOD[0]} {FOOD[1]}"]) == ["음식"]

@@ -9,7 +9,8 @@ shared matrices and one thread's ``Model::State``.
 Semantics (each choice is tested in ``tests/test_training.py``):
 
 * A word vector is the SUM of its rows in the input matrix: its own row and one
-  row per n-gram (`subwords.subword_table`).
+  row per n-gram (`subwords.subword_table`); with Bloom hashing, ``hash_count``
+  rows per entry and no own row. The step code does not know the difference.
 * Skip-gram: the centre word's vector ``h`` predicts each context word of its
   window. CBOW: the MEAN of the context words' vectors predicts the centre word
   (word2vec's ``cbow_mean``).
