@@ -99,7 +99,8 @@ def main(argv=None) -> None:
         v, u = r["vocabulary"], r["unseen"]
         print(
             f"| {os.path.basename(r['model'])} | {r['scheme']} | {r['rows']:,} x {r['hash_count']} "
-            f"| {v['words']}: {v['min_cosine']:.6f} ({v['mean_cosine']:.6f}) | {u['words']}: {u['min_cosine']:.6f} ({u['mean_cosine']:.6f}) |"
+            f"| {v['words']}: {v['min_cosine']:.6f} ({v['mean_cosine']:.6f}) "
+            f"| {u['words']}: {u['min_cosine']:.6f} ({u['mean_cosine']:.6f}) |"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
