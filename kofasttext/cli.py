@@ -13,7 +13,7 @@ import sys
 
 from .errors import KofasttextError, TrainingInterrupted, UsageError
 from .pretokenizers import NAMES as PRETOKENIZERS
-from .subwords import SCHEMES
+from .subwords import DEFAULT_BUCKET, MAX_HASH_COUNT, SCHEMES
 from .training.options import MODELS
 from .validate import positive_int
 
@@ -88,7 +88,7 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--window", type=_positive_int, default=5, help="most context words on each side")
     train.add_argument("--neg", type=_positive_int, default=5, help="negatives per prediction")
     train.add_argument("--min-count", type=_positive_int, default=5, help="rarer words are dropped")
-    train.add_argument("--bucket", type=_positive_int, default=2_000_000, help="hash buckets for n-grams")
+    train.add_argument("--bucket", type=_positive_int, default=DEFAULT_BUCKET, help="hash buckets for n-grams")
     train.add_argument(
         "--table-rows",
         type=_positive_int,
@@ -98,9 +98,9 @@ def _add_train_parser(commands) -> None:
     train.add_argument(
         "--hash-count",
         type=int,
-        choices=range(1, 5),
+        choices=range(1, MAX_HASH_COUNT + 1),
         metavar="K",
-        help="with --table-rows: rows per word and n-gram, 1-4 (default 2)",
+        help=f"with --table-rows: rows per word and n-gram, 1-{MAX_HASH_COUNT} (default 2)",
     )
     train.add_argument("--lr", type=float, default=0.05, help="learning rate at the start (falls linearly to 0)")
     train.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold (0: keep every token)")

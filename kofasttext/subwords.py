@@ -54,6 +54,8 @@ from .murmurhash import floret_keys
 from .validate import positive_int
 
 SCHEMES = ("syllable", "jamo", "hybrid", "none")
+#: fastText's default number of n-gram buckets.
+DEFAULT_BUCKET = 2_000_000
 #: floret's hash_count range: its 128-bit hash gives four 32-bit keys.
 MAX_HASH_COUNT = 4
 
@@ -231,7 +233,7 @@ class SubwordScheme:
     extra: Callable[[str], list[str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = 2_000_000, hash_count: int = 0):
+    def create(cls, name: str = "jamo", minn=None, maxn=None, bucket: int = DEFAULT_BUCKET, hash_count: int = 0):
         """Build a scheme from user options, with per-scheme defaults.
 
         ``minn``/``maxn`` are ints for syllable and jamo; for hybrid they are pairs

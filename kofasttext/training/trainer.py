@@ -22,7 +22,7 @@ from ..environment import available_cores
 from ..errors import CorpusError, UsageError
 from ..model import Model
 from ..progress import Progress
-from ..subwords import SubwordScheme, compact_buckets, subword_table
+from ..subwords import DEFAULT_BUCKET, SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int
 from ..vocab import NEGATIVE_EXPONENT
 from . import loop  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
@@ -41,7 +41,7 @@ def train(
     min_count: int = 5,
     minn=None,
     maxn=None,
-    bucket: int = 2_000_000,
+    bucket: int = DEFAULT_BUCKET,
     lr: float = 0.05,
     sample: float = 1e-4,
     threads: int | None = None,
@@ -184,7 +184,7 @@ def _scheme(subwords: str, minn, maxn, bucket: int, table_rows: int | None, hash
         if hash_count is not None:
             raise UsageError("hash_count is for Bloom hashing: give table_rows too (e.g. 200000)")
         return SubwordScheme.create(subwords, minn, maxn, bucket)
-    if bucket != 2_000_000:
+    if bucket != DEFAULT_BUCKET:
         raise UsageError("bucket and table_rows both size the n-gram rows: give one (table_rows for Bloom hashing)")
     table_rows = positive_int(table_rows, "table_rows")
     return SubwordScheme.create(subwords, minn, maxn, table_rows, DEFAULT_HASH_COUNT if hash_count is None else hash_count)
