@@ -261,10 +261,13 @@ def _check_output_path(path: str) -> None:
 def _train(args) -> None:
     from .training import train
 
-    _check_output_path(args.output)
+    # Under torchrun only rank 0 reads the checkpoint and writes files (kofasttext.training.distributed).
+    writer = int(os.environ.get("RANK", "0")) == 0
     checkpoint = args.output + ".checkpoint"
-    if args.resume and not os.path.exists(checkpoint):
-        raise UsageError(f"no checkpoint to resume: {checkpoint} does not exist")
+    if writer:
+        _check_output_path(args.output)
+        if args.resume and not os.path.exists(checkpoint):
+            raise UsageError(f"no checkpoint to resume: {checkpoint} does not exist")
     model = train(
         args.corpus,
         subwords=args.subwords,
@@ -291,6 +294,8 @@ def _train(args) -> None:
         table_rows=args.table_rows,
         hash_count=args.hash_count,
     )
+    if not writer:
+        return
     model.save(args.output)
     if os.path.exists(checkpoint):
         os.unlink(checkpoint)

@@ -89,15 +89,19 @@ class _Plan:
 class WorkQueue:
     """Chunks to train, in order, and the counters the workers write (each its own slot).
 
-    Chunk ``k`` is stretch ``k % nchunks`` of the corpus in epoch ``k // nchunks``.
+    Chunk ``k`` is stretch ``k % nchunks`` of the corpus in epoch ``k // nchunks``. Of a distributed run
+    (``share = (rank, world_size)``), this rank's queue holds the chunks of stretches ``rank, rank + world_size,
+    ...`` and reckons the job's progress as ``world_size`` times its own (`distributed`).
     """
 
-    def __init__(self, workers: int, ntokens: int, epochs: int, nchunks: int, completed: list[int]):
+    def __init__(self, workers: int, ntokens: int, epochs: int, nchunks: int, completed: list[int], share=(0, 1)):
         self.bounds = np.linspace(0, ntokens, nchunks + 1).astype(np.int64)
         self.nchunks = nchunks
         self.total = epochs * ntokens
         self.completed = list(completed)  # chunk ids fully trained (list.append is atomic)
-        self._pending = iter(sorted(set(range(epochs * nchunks)) - set(completed)))
+        rank, self.world_size = share
+        mine = (chunk for chunk in range(epochs * nchunks) if chunk % nchunks % self.world_size == rank)
+        self._pending = iter(sorted(set(mine) - set(completed)))
         self._lock = threading.Lock()
         self.resumed = int(sum(self.size(chunk) for chunk in completed))
         self.done = np.zeros(workers, dtype=np.int64)  # tokens trained in this run
@@ -128,17 +132,29 @@ class WorkQueue:
         return chunk, epoch, int(self.bounds[index]), int(self.bounds[index + 1])
 
     def progress(self) -> float:
-        return (self.resumed + int(self.done.sum())) / self.total
+        return min(1.0, (self.resumed + self.world_size * int(self.done.sum())) / self.total)
+
+
+def chunk_plan(ntokens: int, workers: int, previous: Model | None) -> tuple[int, list[int]]:
+    """``(nchunks, completed chunks)``: a checkpoint's, or `CHUNKS_PER_WORKER` per worker of all ranks for a new run."""
+    if previous is not None:
+        state = previous.config["checkpoint"]
+        return state["nchunks"], state["completed_chunks"]
+    return max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS)), []
 
 
 class TrainingRun:
     """One training run: the shared matrices, the workers, progress and checkpoints.
 
     ``previous`` is the checkpoint a resumed run continues (its matrices and its completed chunks); without
-    one the matrices start as fastText's do.
+    one the matrices start as fastText's do. A distributed run gives this rank's ``share`` (rank, world size)
+    and rank 0's `chunk_plan` as ``chunks``, so that every rank cuts the corpus alike.
     """
 
-    def __init__(self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None, pretokenizer):
+    def __init__(
+        self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None, pretokenizer,
+        share=(0, 1), chunks: tuple[int, list[int]] | None = None,
+    ):
         self.corpus, self.offsets, self.rows, self.used_buckets = corpus, offsets, rows, used_buckets
         self.config, self.workers, self.bar, self.pretokenizer = config, workers, bar, pretokenizer
         vocab, dim = corpus.vocab, config["dim"]
@@ -152,8 +168,6 @@ class TrainingRun:
             generator = torch.Generator().manual_seed(config["seed"])
             input_matrix = torch.empty(self.model_rows[0] + extra, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
             output_matrix = torch.zeros(self.model_rows[1] + extra, dim)
-            nchunks = max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS))
-            completed = []
         else:
             state = previous.config["checkpoint"]
             input_matrix = torch.from_numpy(np.array(previous.input_matrix))
@@ -162,7 +176,7 @@ class TrainingRun:
                 saved_input, saved_output = state.get("end_of_line_rows") or ([0.0] * dim, [0.0] * dim)
                 input_matrix = torch.cat([input_matrix, torch.tensor([saved_input])])
                 output_matrix = torch.cat([output_matrix, torch.tensor([saved_output])])
-            nchunks, completed = state["nchunks"], state["completed_chunks"]
+        nchunks, completed = chunks or chunk_plan(ntokens, workers * share[1], previous)
         if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
             offsets = np.append(offsets, offsets[-1] + 1)
             rows = np.append(rows, self.model_rows[0])
@@ -187,10 +201,13 @@ class TrainingRun:
             neg=config["neg"],
             lr=config["lr"],
             seed=config["seed"],
-            batch_centres=int(np.clip(ntokens // workers // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)),
+            batch_centres=int(
+                np.clip(ntokens // (workers * share[1]) // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)
+            ),
             device=device,
         )
-        self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed)
+        self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
+        self.averaging = None  # a distributed.Averaging, set by the trainer on a distributed run
 
     def model(self, config: dict) -> Model:
         """The matrices as they are now (without the rows of </s>), as a `Model` with ``config``."""
@@ -206,10 +223,10 @@ class TrainingRun:
             self.pretokenizer,
         )
 
-    def save_checkpoint(self, path: str) -> None:
+    def save_checkpoint(self, path: str, completed: list[int] | None = None) -> None:
         # Chunks recorded as complete before the copy starts are fully in it;
-        # the others are trained again on resume.
-        completed = sorted(self.queue.completed)
+        # the others are trained again on resume. (A distributed run passes the chunks done on every rank.)
+        completed = sorted(self.queue.completed if completed is None else completed)
         state = {"nchunks": self.queue.nchunks, "completed_chunks": completed, "progress": self.queue.progress()}
         if END_OF_LINE:  # the rows of </s>, [input, output], which the model leaves out
             parameters = self.plan.parameters
@@ -228,6 +245,8 @@ class TrainingRun:
         # leave CPython believing a worker has ended while it still runs, and the process then aborts at exit
         # ("terminate called without an active exception") instead of saving the checkpoint and exiting 130.
         try:
+            if self.averaging is not None:
+                self.averaging.wait(started, checkpoint, checkpoint_every)
             while not queue.finished.wait(timeout=0.25):
                 self._show(time.monotonic() - started)
                 if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
@@ -236,6 +255,8 @@ class TrainingRun:
         except KeyboardInterrupt:
             queue.stop.set()
             queue.finished.wait()
+            if self.averaging is not None:  # saving needs every rank: the last periodic checkpoint stays
+                raise TrainingInterrupted(f"interrupted at {100 * queue.progress():.1f}%; no new checkpoint") from None
             if not checkpoint:
                 raise
             self.save_checkpoint(checkpoint)
@@ -245,7 +266,7 @@ class TrainingRun:
         if queue.errors:
             raise queue.errors[0]
         elapsed = time.monotonic() - started
-        trained = int(queue.done.sum())
+        trained = queue.world_size * int(queue.done.sum())  # a distributed job's, from this rank's share
         self.bar.update(
             f"trained {trained:,} tokens in {format_duration(elapsed)} ({format_count(trained / max(elapsed, 1e-9))} "
             f"words/s), loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f}",
@@ -254,7 +275,7 @@ class TrainingRun:
 
     def _show(self, elapsed: float) -> None:
         queue = self.queue
-        trained = int(queue.done.sum())
+        trained = queue.world_size * int(queue.done.sum())
         if trained == 0:
             return
         speed = trained / max(elapsed, 1e-9)
@@ -262,7 +283,7 @@ class TrainingRun:
         epochs = self.config["epoch"]
         self.bar.update(
             f"epoch {min(epochs, int(fraction * epochs) + 1)}/{epochs} {100 * fraction:5.1f}% | "
-            f"{format_count(speed)} words/s ({format_count(speed / self.workers)}/thread) | "
+            f"{format_count(speed)} words/s ({format_count(speed / self.workers / queue.world_size)}/thread) | "
             f"lr {self.plan.lr * max(0.0, 1 - fraction):.4f} | loss {queue.loss.sum() / max(queue.pairs.sum(), 1):.3f} | "
             f"ETA {format_duration((1 - fraction) * queue.total / speed)}"
         )

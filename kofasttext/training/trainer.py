@@ -7,6 +7,10 @@
    (`subwords.subword_table`, `subwords.compact_buckets`);
 5. the Hogwild loop (`loop.TrainingRun`), with progress and checkpoints;
 6. the `Model`, its config recording every option and semantic choice.
+
+Under torchrun (`distributed`), rank 0 runs phases 1-4 and sends the result to every rank; each rank then runs
+phase 5 on its share of the corpus, the ranks' matrices averaged on a schedule, and every rank returns the model
+(the command line saves rank 0's).
 """
 
 from __future__ import annotations
@@ -17,15 +21,15 @@ import time
 import torch
 
 from .. import pretokenizers
-from ..corpus import encode_with_progress, fit_pretokenizer
+from ..corpus import EncodedCorpus, encode_with_progress, fit_pretokenizer
 from ..environment import available_cores
 from ..errors import CorpusError, UsageError
 from ..model import Model
 from ..progress import Progress
 from ..subwords import DEFAULT_BUCKET, SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int
-from ..vocab import NEGATIVE_EXPONENT
-from . import loop  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
+from ..vocab import NEGATIVE_EXPONENT, Vocabulary
+from . import distributed, loop  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
 from .options import TRAINING_OPTIONS, check_options
 
 
@@ -78,7 +82,8 @@ def train(
     hash_count : int, optional
         With ``table_rows``: rows each word and n-gram is hashed to, 1-4 (default `DEFAULT_HASH_COUNT`).
     threads : int, optional
-        Worker threads (default: the cores this process may use). With
+        Worker threads (default: the cores this process may use; under torchrun, those cores shared among the
+        machine's ranks). With
         ``threads=1`` a seed gives bit-identical vectors on every run; with more,
         the interleaving of updates varies, and so do results, within noise.
     device : {"cpu", "cuda"}
@@ -128,40 +133,71 @@ def train(
     if (resume or checkpoint_every) and not checkpoint:
         raise UsageError("resume and checkpoint_every need a checkpoint file")
     torch_device = _device(device)
-    if resume:
-        previous, options, pretokenizer, scheme = _resumed(checkpoint, threads)
-    else:
-        previous = None
-        options = dict(
-            model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
-        )
-        check_options(options)
-        pretokenizer = pretokenizers.create(pretokenizer, workers=threads)
-        scheme = _scheme(subwords, minn, maxn, bucket, table_rows, hash_count)
-
-    bar = Progress(progress)
-    started = time.monotonic()
-    pretokenizer = fit_pretokenizer(pretokenizer, corpus_path, column, options["seed"], bar)
-    scheme = scheme.with_extra(pretokenizer.extra_subwords)
-    corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer, bar)
-    if previous is not None and previous.words != corpus.vocab.words:
-        raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
-    offsets, rows = subword_table(corpus.vocab.words, scheme)
-    rows, used_buckets = compact_buckets(rows, scheme.first_bucket_row(len(corpus.vocab)))
-    config = {
-        **scheme.to_config(),
-        **options,
-        "pretokenizer": pretokenizer.to_config(),
-        "negative_exponent": NEGATIVE_EXPONENT,
-        "negative_draw": list(loop.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
-        "end_of_line_token": loop.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
-        "word_vector": "sum",
-        "corpus": os.path.basename(corpus_path),
-        "corpus_lines": corpus.stats.lines,
-        "corpus_tokens": corpus.stats.tokens,
-    }
+    group = distributed.Group.from_environment(torch_device)  # None unless torchrun started this process
+    world_size = 1 if group is None else group.world_size
+    if group is not None:
+        torch_device = group.device
+        threads = threads or max(1, available_cores() // int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
     workers = 1 if torch_device.type == "cuda" else (threads or available_cores())
-    run = loop.TrainingRun(corpus, offsets, rows, used_buckets, config, workers, torch_device, bar, previous, pretokenizer)
+    bar = Progress(progress and (group is None or group.rank == 0))
+    started = time.monotonic()
+
+    def prepare() -> tuple[dict, dict, dict]:
+        """Phases 1-4 and the chunk plan, on one process (rank 0 of a distributed run): ``(meta, arrays, local)``,
+        what every rank needs (JSON-able, and numpy arrays) and what stays here (the checkpoint, the pretokeniser)."""
+        if resume:
+            previous, options, pretokenizer_, scheme = _resumed(checkpoint, threads, world_size)
+        else:
+            previous = None
+            options = dict(
+                model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
+            )
+            check_options(options)
+            pretokenizer_ = pretokenizers.create(pretokenizer, workers=threads)
+            scheme = _scheme(subwords, minn, maxn, bucket, table_rows, hash_count)
+        pretokenizer_ = fit_pretokenizer(pretokenizer_, corpus_path, column, options["seed"], bar)
+        scheme = scheme.with_extra(pretokenizer_.extra_subwords)
+        corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer_, bar)
+        if previous is not None and previous.words != corpus.vocab.words:
+            raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
+        offsets, rows = subword_table(corpus.vocab.words, scheme)
+        rows, used_buckets = compact_buckets(rows, scheme.first_bucket_row(len(corpus.vocab)))
+        config = {
+            **scheme.to_config(),
+            **options,
+            "pretokenizer": pretokenizer_.to_config(),
+            "negative_exponent": NEGATIVE_EXPONENT,
+            "negative_draw": list(loop.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
+            "end_of_line_token": loop.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
+            "word_vector": "sum",
+            "corpus": os.path.basename(corpus_path),
+            "corpus_lines": corpus.stats.lines,
+            "corpus_tokens": corpus.stats.tokens,
+        }
+        if group is not None:
+            config["distributed"] = distributed.schedule_config(group, distributed.SyncSchedule())
+        chunks = loop.chunk_plan(len(corpus.tokens), workers * world_size, previous)
+        meta = {"config": config, "words": corpus.vocab.words, "chunks": chunks}
+        arrays = {
+            "tokens": corpus.tokens, "line_starts": corpus.line_starts, "counts": corpus.vocab.counts,
+            "offsets": offsets, "rows": rows, "used_buckets": used_buckets,
+            **{f"pretokenizer/{name}": array for name, array in pretokenizer_.arrays().items()},
+        }
+        return meta, arrays, {"previous": previous, "pretokenizer": pretokenizer_}
+
+    meta, arrays, local = prepare() if group is None else _shared(group, prepare)
+    previous, pretokenizer, config = local["previous"], local["pretokenizer"], meta["config"]
+    corpus = EncodedCorpus(arrays["tokens"], arrays["line_starts"], Vocabulary(meta["words"], arrays["counts"]), None)
+    if pretokenizer is None:  # a rank other than 0 rebuilds rank 0's (a trained sentencepiece model too)
+        trained = {name.split("/", 1)[1]: a for name, a in arrays.items() if name.startswith("pretokenizer/")}
+        pretokenizer = pretokenizers.from_config(config["pretokenizer"], trained, threads)
+    run = loop.TrainingRun(
+        corpus, arrays["offsets"], arrays["rows"], arrays["used_buckets"], config, workers, torch_device, bar, previous,
+        pretokenizer, share=(0, 1) if group is None else (group.rank, world_size), chunks=tuple(meta["chunks"]),
+    )
+    if group is not None:
+        run.averaging = distributed.Averaging(group, distributed.SyncSchedule(), run)
+        run.averaging.share_start()
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
@@ -172,7 +208,22 @@ def train(
         torch.set_num_threads(previous_threads)
         bar.done()
     config["train_seconds"] = round(time.monotonic() - started, 2)
+    if group is not None:
+        config["distributed"]["averages"] = run.averaging.summary()
+        group.close()
     return run.model(config)
+
+
+def _shared(group, prepare) -> tuple[dict, dict, dict]:
+    """`prepare` on rank 0, its ``meta`` and ``arrays`` sent to every rank; ``local`` stays on rank 0."""
+    local = {"previous": None, "pretokenizer": None}
+
+    def prepare_on_rank_0():
+        meta, arrays, kept = prepare()
+        local.update(kept)
+        return meta, arrays
+
+    return (*group.share(prepare_on_rank_0), local)
 
 
 #: Rows per entry when ``table_rows`` is given alone: spaCy's Korean floret vectors use 2.
@@ -190,11 +241,14 @@ def _scheme(subwords: str, minn, maxn, bucket: int, table_rows: int | None, hash
     return SubwordScheme.create(subwords, minn, maxn, table_rows, DEFAULT_HASH_COUNT if hash_count is None else hash_count)
 
 
-def _resumed(checkpoint: str, threads: int | None):
+def _resumed(checkpoint: str, threads: int | None, world_size: int):
     """``(checkpoint model, options, pretokeniser, scheme)`` of the run a checkpoint continues."""
     previous = Model.load(checkpoint)
     if "checkpoint" not in previous.config:
         raise UsageError(f"{checkpoint} is a finished model, not a checkpoint to resume")
+    saved_world = previous.config.get("distributed", {}).get("world_size", 1)
+    if saved_world != world_size:
+        raise UsageError(f"{checkpoint} was trained by {saved_world} process(es); resume it with {saved_world}, not {world_size}")
     options = {k: previous.config[k] for k in TRAINING_OPTIONS}
     # The checkpoint's own pretokeniser (its trained sentencepiece model too): the same words again.
     pretokenizer = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
