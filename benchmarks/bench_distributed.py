@@ -77,7 +77,7 @@ def train(layout: str, corpus: str, seed: int, args, port: int) -> dict:
         "train_seconds": config["train_seconds"],
         "command_seconds": round(wall, 2),
         "words_per_second": round(words / config["train_seconds"]),
-        "averages": config.get("distributed", {}).get("averages"),
+        "merges": config.get("distributed", {}).get("merges"),
     }
 
 

@@ -24,8 +24,8 @@ torchrun gives them (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``)
   A rank whose share is done keeps taking part in the merges until every rank is done.
 * **Agreed steps.** Collectives must come in the same order on every rank, so the ranks meet every
   ``hot_seconds`` in one small all_reduce (`Group.meet`) that says who is done, who failed, and whether rank
-  0's clock asks for a full average or a checkpoint; all then do the same.
-* **Rank 0 writes.** Checkpoints (the averaged matrices and the chunks that every rank has finished) and the
+  0's clock asks for a full merge or a checkpoint; all then do the same.
+* **Rank 0 writes.** Checkpoints (the merged matrices and the chunks that every rank has finished) and the
   model; the model's config records ``distributed``: the world size, the backend and the schedule. ``--resume``
   needs the same world size.
 * **Failures end the job, never hang it.** A rank whose threads fail (the loss diverged) tells the others at
@@ -51,23 +51,23 @@ from ..errors import KofasttextError, TrainingError, UsageError
 
 #: How long the other ranks wait for rank 0 to read and encode the corpus (a big corpus takes minutes).
 PREPARE_TIMEOUT = timedelta(hours=2)
-#: How long a rank waits for the others at a meeting or an average before it calls them lost.
+#: How long a rank waits for the others at a meeting or a merge before it calls them lost.
 SYNC_TIMEOUT = timedelta(seconds=int(os.environ.get("KOFASTTEXT_SYNC_TIMEOUT", "60")))
-#: Whole matrices are averaged in slices of this many bytes, so that the scratch copies stay small.
+#: Whole matrices are merged in slices of this many bytes, so that the scratch copies stay small.
 SLICE_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
 class SyncSchedule:
-    """When the ranks' copies of the matrices are averaged (recorded in the model's config).
+    """When the ranks' copies of the matrices are merged (recorded in the model's config).
 
     Measured on NSMC jamo, 2 ranks x 1 thread on this project's 2-core machine (benchmarks/bench_distributed.py,
     RESULTS.md): see README "Training on a GPU or on several machines".
     """
 
     hot_words: int = 4096  # the most frequent words: their output rows and all the input rows they sum
-    hot_seconds: float = 0.5  # how often the hot rows are averaged (and the ranks meet)
-    full_seconds: float = 10.0  # how often both whole matrices are averaged (also at every epoch end)
+    hot_seconds: float = 0.5  # how often the hot rows are merged (and the ranks meet)
+    full_seconds: float = 10.0  # how often both whole matrices are merged (also at every epoch end)
 
 
 class Group:
@@ -166,7 +166,7 @@ class Group:
         except RuntimeError as error:
             raise self._lost(error) from None
 
-    # -- meetings and averages --------------------------------------------------------------------------------
+    # -- meetings and merges ----------------------------------------------------------------------------------
 
     def meet(self, done: bool, failed: bool, full: bool, checkpoint: bool) -> dict[str, int]:
         """One small all_reduce every rank makes at the same point: how many ranks are done and failed, and rank
@@ -243,8 +243,8 @@ def schedule_config(group: Group, schedule: SyncSchedule) -> dict:
     return {"world_size": group.world_size, "backend": group.backend, "sync": {**asdict(schedule), "epoch_end": True}}
 
 
-class Averaging:
-    """The main thread's part in a distributed run: meetings, averages, checkpoints (see the module docstring).
+class Merging:
+    """The main thread's part in a distributed run: meetings, merges, checkpoints (see the module docstring).
 
     ``run`` is the `loop.TrainingRun`; `wait` replaces its single-process wait for the workers.
     """
@@ -271,7 +271,7 @@ class Averaging:
         # The matrices as of the last merge, the same on every rank: a rank's change is its matrix minus these.
         self.reference = (parameters.input_matrix.clone(), parameters.output_matrix.clone())
 
-    def average(self, full: bool) -> None:
+    def merge(self, full: bool) -> None:
         started = time.monotonic()
         parameters = self.run.plan.parameters
         (input_reference, output_reference) = self.reference
@@ -285,7 +285,7 @@ class Averaging:
         self.sync_seconds += time.monotonic() - started
 
     def wait(self, started: float, checkpoint: str | None, checkpoint_every: float | None) -> None:
-        """Meet the other ranks every ``hot_seconds`` until all are done, averaging as agreed; then average
+        """Meet the other ranks every ``hot_seconds`` until all are done, merging as agreed; then merge
         everything once more. Raises the run's error, or a `TrainingError` when another rank failed."""
         run, queue, schedule = self.run, self.run.queue, self.schedule
         epochs = run.config["epoch"]
@@ -308,24 +308,24 @@ class Averaging:
                 if votes["done"] == self.group.world_size:
                     break
                 if votes["checkpoint"]:
-                    # The chunks finished before the average are wholly in the matrices rank 0 then saves.
+                    # The chunks finished before the merge are wholly in the matrices rank 0 then saves.
                     completed = self.group.chunks_done_everywhere(list(queue.completed), epochs * queue.nchunks)
-                    self.average(full=True)
+                    self.merge(full=True)
                     if self.group.rank == 0:
                         run.save_checkpoint(checkpoint, completed)
                     last_full = last_checkpoint = time.monotonic()
                     epoch_seen = epoch_now
                 elif votes["full"]:
-                    self.average(full=True)
+                    self.merge(full=True)
                     last_full, epoch_seen = time.monotonic(), epoch_now
                 else:
-                    self.average(full=False)
+                    self.merge(full=False)
                 run._show(time.monotonic() - started)
         except BaseException:
             queue.stop.set()
             queue.finished.wait()
             raise
-        self.average(full=True)
+        self.merge(full=True)
         queue.completed[:] = self.group.chunks_done_everywhere(queue.completed, epochs * queue.nchunks)
 
     def summary(self) -> dict:

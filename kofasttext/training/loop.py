@@ -207,7 +207,7 @@ class TrainingRun:
             device=device,
         )
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
-        self.averaging = None  # a distributed.Averaging, set by the trainer on a distributed run
+        self.merging = None  # a distributed.Merging, set by the trainer on a distributed run
 
     def model(self, config: dict) -> Model:
         """The matrices as they are now (without the rows of </s>), as a `Model` with ``config``."""
@@ -245,8 +245,8 @@ class TrainingRun:
         # leave CPython believing a worker has ended while it still runs, and the process then aborts at exit
         # ("terminate called without an active exception") instead of saving the checkpoint and exiting 130.
         try:
-            if self.averaging is not None:
-                self.averaging.wait(started, checkpoint, checkpoint_every)
+            if self.merging is not None:
+                self.merging.wait(started, checkpoint, checkpoint_every)
             while not queue.finished.wait(timeout=0.25):
                 self._show(time.monotonic() - started)
                 if checkpoint_every and time.monotonic() - last_checkpoint > checkpoint_every * 60:
@@ -255,7 +255,7 @@ class TrainingRun:
         except KeyboardInterrupt:
             queue.stop.set()
             queue.finished.wait()
-            if self.averaging is not None:  # saving needs every rank: the last periodic checkpoint stays
+            if self.merging is not None:  # saving needs every rank: the last periodic checkpoint stays
                 raise TrainingInterrupted(f"interrupted at {100 * queue.progress():.1f}%; no new checkpoint") from None
             if not checkpoint:
                 raise

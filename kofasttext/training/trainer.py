@@ -9,7 +9,7 @@
 6. the `Model`, its config recording every option and semantic choice.
 
 Under torchrun (`distributed`), rank 0 runs phases 1-4 and sends the result to every rank; each rank then runs
-phase 5 on its share of the corpus, the ranks' matrices averaged on a schedule, and every rank returns the model
+phase 5 on its share of the corpus, the ranks' matrices merged on a schedule, and every rank returns the model
 (the command line saves rank 0's).
 """
 
@@ -196,8 +196,8 @@ def train(
         pretokenizer, share=(0, 1) if group is None else (group.rank, world_size), chunks=tuple(meta["chunks"]),
     )
     if group is not None:
-        run.averaging = distributed.Averaging(group, distributed.SyncSchedule(), run)
-        run.averaging.share_start()
+        run.merging = distributed.Merging(group, distributed.SyncSchedule(), run)
+        run.merging.share_start()
     # Parallelism comes from the workers; intra-op threads on top of them only
     # fight over the cores (an OpenMP pool spinning on a busy core is very slow).
     previous_threads = torch.get_num_threads()
@@ -209,7 +209,7 @@ def train(
         bar.done()
     config["train_seconds"] = round(time.monotonic() - started, 2)
     if group is not None:
-        config["distributed"]["averages"] = run.averaging.summary()
+        config["distributed"]["merges"] = run.merging.summary()
         group.close()
     return run.model(config)
 
