@@ -136,3 +136,25 @@ def test_the_hot_rows_are_every_row_the_most_frequent_words_sum():
     offsets, rows = np.array([0, 3, 5, 7]), np.array([0, 9, 4, 1, 9, 2, 8])
     assert hot_input_rows(offsets, rows, 2, [11]).tolist() == [0, 1, 4, 9, 11]
     assert hot_input_rows(offsets, rows, 10, []).tolist() == [0, 1, 2, 4, 8, 9]
+
+
+def test_a_merge_sums_the_ranks_changes_and_averages_those_of_hot_rows():
+    import torch
+
+    from kofasttext.training import distributed
+
+    reference = torch.tensor([[1.0, 1.0], [2.0, 2.0], [0.0, 0.0]])
+    mine = torch.tensor([[2.0, 1.0], [2.0, 4.0], [0.0, 0.0]])  # this rank moved rows 0 and 1
+    theirs = torch.tensor([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])  # the other rank's change: rows 0 and 1
+    group = distributed.Group(0, 2, torch.device("cpu"))
+    group._sum = lambda change: change + theirs  # what all_reduce would give
+    divisors = torch.tensor([[1.0], [2.0], [1.0]])  # row 1 is hot
+    matrix, base = mine.clone(), reference.clone()
+    group.merge_all(matrix, base, divisors)
+    assert torch.equal(matrix, torch.tensor([[3.0, 1.0], [2.0, 4.0], [0.0, 0.0]]))  # row 0 summed, row 1 averaged
+    assert torch.equal(base, matrix)  # the next change is counted from here
+    matrix, base = mine.clone(), reference.clone()
+    group._sum = lambda change: change + theirs[1:2]
+    group.merge_rows(matrix, base, torch.tensor([1]), 2.0)
+    assert torch.equal(matrix, torch.tensor([[2.0, 1.0], [2.0, 4.0], [0.0, 0.0]]))  # rows not merged stay as they are
+    assert torch.equal(base, torch.tensor([[1.0, 1.0], [2.0, 4.0], [0.0, 0.0]]))

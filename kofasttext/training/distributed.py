@@ -15,11 +15,16 @@ torchrun gives them (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``)
 * **Merged on a schedule** (`SyncSchedule`, pWord2Vec's idea: frequent rows often, all rows rarely): every
   ``hot_seconds`` the rows of the ``hot_words`` most frequent words (their output rows and every input row
   their vectors sum: own rows and n-gram rows) are merged; every ``full_seconds``, at the end of every
-  epoch and at the end of training, both whole matrices are. A merge SUMS the ranks' changes since the last
-  merge (``row = reference + sum over ranks of (row_r - reference)``; all_reduce), it does not average the
-  rows: a row that one rank alone trained (most n-gram rows) keeps its whole step, as in one process, where
-  the mean would halve it. Measured on NSMC jamo, 2 ranks, 3 seeds (benchmarks/RESULTS.md): the mean cost
-  conjugation hit@10 0.687 -> 0.455 and typos 0.624 -> 0.563. The merge is written back as a change
+  epoch and at the end of training, both whole matrices are. A
+  merge gives the hot rows the MEAN of the ranks' changes since the last merge and every other row their
+  SUM (``row = reference + sum over ranks of (row_r - reference)``, divided by ``world_size`` for hot rows;
+  all_reduce). A rarely used row (most n-gram rows, the rare words' output rows) takes few steps between
+  merges, so summing the ranks' steps is what one process would have done with the same data; a hot row
+  takes many, all from the same stale row, and their sum overshoots as a minibatch's would (`steps`,
+  ``MAX_SUMMED_UPDATES``). Measured on NSMC jamo (benchmarks/RESULTS.md): the mean for every row cost
+  conjugation hit@10 0.687 -> 0.455 and typos 0.624 -> 0.563 with 2 ranks (3 seeds), as did a mean over the
+  ranks that changed a row (nearly every row is changed by every rank); the sum for every row made 4 ranks
+  diverge in epoch 1. The merge is written back as a change
   (``row += merged - row_then``), so the updates this rank's threads made while the collective ran are kept.
   A rank whose share is done keeps taking part in the merges until every rank is done.
 * **Agreed steps.** Collectives must come in the same order on every rank, so the ranks meet every
@@ -65,7 +70,7 @@ class SyncSchedule:
     RESULTS.md): see README "Training on a GPU or on several machines".
     """
 
-    hot_words: int = 4096  # the most frequent words: their output rows and all the input rows they sum
+    hot_words: int = 4096  # the most frequent words (at most a quarter of the vocabulary): their output rows and all the input rows they sum
     hot_seconds: float = 0.5  # how often the hot rows are merged (and the ranks meet)
     full_seconds: float = 10.0  # how often both whole matrices are merged (also at every epoch end)
 
@@ -193,21 +198,23 @@ class Group:
             raise self._lost(error) from None
         return torch.nonzero(mask).squeeze(1).tolist()
 
-    def merge_rows(self, matrix: torch.Tensor, reference: torch.Tensor, rows: torch.Tensor) -> None:
-        """Give ``matrix[rows]`` every rank's change since ``reference[rows]`` (see the module docstring)."""
+    def merge_rows(self, matrix: torch.Tensor, reference: torch.Tensor, rows: torch.Tensor, divisor: float) -> None:
+        """Give ``matrix[rows]`` every rank's change since ``reference[rows]``, summed and divided by ``divisor``
+        (see the module docstring)."""
         current = matrix.index_select(0, rows)
         merged = reference.index_select(0, rows)
-        merged += self._sum(current - merged)
+        merged += self._sum(current - merged) / divisor
         matrix.index_add_(0, rows, merged - current)
         reference.index_copy_(0, rows, merged)
 
-    def merge_all(self, matrix: torch.Tensor, reference: torch.Tensor) -> None:
-        """`merge_rows` of every row, a slice of rows at a time."""
+    def merge_all(self, matrix: torch.Tensor, reference: torch.Tensor, divisors: torch.Tensor) -> None:
+        """`merge_rows` of every row, a slice of rows at a time; row ``i``'s summed change is divided by
+        ``divisors[i]`` (float [rows, 1])."""
         step = max(1, SLICE_BYTES // (matrix.shape[1] * matrix.element_size()))
         for start in range(0, matrix.shape[0], step):
             piece, base = matrix[start : start + step], reference[start : start + step]
             current = piece.clone()
-            base += self._sum(current - base)
+            base += self._sum(current - base) / divisors[start : start + step]
             piece += base - current
 
     def _sum(self, tensor: torch.Tensor) -> torch.Tensor:
@@ -256,10 +263,17 @@ class Merging:
         extra_input, extra_output = [], []
         if run.plan.end_of_line >= 0:  # </s>: the last row of each matrix, the most frequent "word" of all
             extra_input, extra_output = [parameters.input_matrix.shape[0] - 1], [parameters.output_matrix.shape[0] - 1]
-        hot = min(schedule.hot_words, nwords)
+        # At most a quarter of the vocabulary: where every word is hot (a tiny corpus) the merge is a plain mean.
+        hot = min(schedule.hot_words, nwords // 4)
         device = parameters.input_matrix.device
         self.hot_input = torch.from_numpy(hot_input_rows(run.offsets, run.rows, hot, extra_input)).long().to(device)
         self.hot_output = torch.tensor([*range(hot), *extra_output], dtype=torch.long, device=device)
+        # The hot rows' changes are averaged, every other row's summed (the module docstring says why).
+        self.divisors = []
+        for matrix, hot_rows in ((parameters.input_matrix, self.hot_input), (parameters.output_matrix, self.hot_output)):
+            divisors = torch.ones(matrix.shape[0], 1, dtype=matrix.dtype, device=device)
+            divisors[hot_rows] = group.world_size
+            self.divisors.append(divisors)
         self.syncs = {"hot": 0, "full": 0}
         self.sync_seconds = 0.0
 
@@ -276,11 +290,12 @@ class Merging:
         parameters = self.run.plan.parameters
         (input_reference, output_reference) = self.reference
         if full:
-            self.group.merge_all(parameters.input_matrix, input_reference)
-            self.group.merge_all(parameters.output_matrix, output_reference)
+            self.group.merge_all(parameters.input_matrix, input_reference, self.divisors[0])
+            self.group.merge_all(parameters.output_matrix, output_reference, self.divisors[1])
         else:
-            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input)
-            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output)
+            world = self.group.world_size
+            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, world)
+            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, world)
         self.syncs["full" if full else "hot"] += 1
         self.sync_seconds += time.monotonic() - started
 

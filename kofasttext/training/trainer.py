@@ -207,10 +207,11 @@ def train(
     finally:
         torch.set_num_threads(previous_threads)
         bar.done()
+        if group is not None:  # on failure too: a process left in its group aborts at exit (gloo's threads)
+            group.close()
     config["train_seconds"] = round(time.monotonic() - started, 2)
     if group is not None:
         config["distributed"]["merges"] = run.merging.summary()
-        group.close()
     return run.model(config)
 
 
