@@ -70,7 +70,8 @@ class SyncSchedule:
     RESULTS.md): see README "Training on a GPU or on several machines".
     """
 
-    hot_words: int = 4096  # the most frequent words (at most a quarter of the vocabulary): their output rows and all the input rows they sum
+    # the most frequent words (at most a quarter of the vocabulary): their output rows and all the input rows they sum
+    hot_words: int = 4096
     hot_seconds: float = 0.5  # how often the hot rows are merged (and the ranks meet)
     full_seconds: float = 10.0  # how often both whole matrices are merged (also at every epoch end)
 
