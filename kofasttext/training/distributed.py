@@ -13,20 +13,19 @@ torchrun gives them (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``)
   copy of the two matrices. The learning rate falls with the progress of the whole job, estimated as
   ``world_size`` times this rank's (the shares differ by at most one chunk).
 * **Merged on a schedule** (`SyncSchedule`, pWord2Vec's idea: frequent rows often, all rows rarely): every
-  ``hot_seconds`` the rows of the ``hot_words`` most frequent words (their output rows and every input row
-  their vectors sum: own rows and n-gram rows) are merged; every ``full_seconds``, at the end of every
-  epoch and at the end of training, both whole matrices are. A
-  merge gives the hot rows the MEAN of the ranks' changes since the last merge and every other row their
-  SUM (``row = reference + sum over ranks of (row_r - reference)``, divided by ``world_size`` for hot rows;
-  all_reduce). A rarely used row (most n-gram rows, the rare words' output rows) takes few steps between
-  merges, so summing the ranks' steps is what one process would have done with the same data; a hot row
-  takes many, all from the same stale row, and their sum overshoots as a minibatch's would (`steps`,
-  ``MAX_SUMMED_UPDATES``). Measured on NSMC jamo (benchmarks/RESULTS.md): the mean for every row cost
-  conjugation hit@10 0.687 -> 0.455 and typos 0.624 -> 0.563 with 2 ranks (3 seeds), as did a mean over the
-  ranks that changed a row (nearly every row is changed by every rank); the sum for every row made 4 ranks
-  diverge in epoch 1. The merge is written back as a change
-  (``row += merged - row_then``), so the updates this rank's threads made while the collective ran are kept.
-  A rank whose share is done keeps taking part in the merges until every rank is done.
+  ``hot_seconds`` the rows of the ``hot_words`` most frequent words (their output rows and every input row their
+  vectors sum: own rows and n-gram rows) are merged; every ``full_seconds``, at the end of every epoch and at
+  the end of training, both whole matrices are. A merge gives the hot rows the MEAN of the ranks' changes since
+  the last merge and every other row their SUM (``row = reference + sum over ranks of (row_r - reference)``,
+  divided by ``world_size`` for hot rows; all_reduce). A rarely used row (most n-gram rows, the rare words'
+  output rows) takes few steps between merges, so summing the ranks' steps is what one process would have done
+  with the same data; a hot row takes many, all from the same stale row, and their sum overshoots as a
+  minibatch's would (`steps`, ``MAX_SUMMED_UPDATES``). Measured on NSMC jamo (benchmarks/RESULTS.md): the mean
+  for every row cost conjugation hit@10 0.687 -> 0.455 and typos 0.624 -> 0.563 with 2 ranks (3 seeds), as did a
+  mean over the ranks that changed a row (nearly every row is changed by every rank); the sum for every row made
+  4 ranks diverge in epoch 1. The merge is written back as a change (``row += merged - row_then``), so the
+  updates this rank's threads made while the collective ran are kept. A rank whose share is done keeps taking
+  part in the merges until every rank is done.
 * **Agreed steps.** Collectives must come in the same order on every rank, so the ranks meet every
   ``hot_seconds`` in one small all_reduce (`Group.meet`) that says who is done, who failed, and whether rank
   0's clock asks for a full merge or a checkpoint; all then do the same.
