@@ -14,7 +14,7 @@ import sys
 from .errors import KofasttextError, TrainingInterrupted, UsageError
 from .pretokenizers import NAMES as PRETOKENIZERS
 from .subwords import DEFAULT_BUCKET, MAX_HASH_COUNT, SCHEMES
-from .training.options import MODELS
+from .training.options import LOOPS, MODELS
 from .validate import positive_int
 
 
@@ -106,6 +106,18 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold (0: keep every token)")
     train.add_argument("--threads", type=_positive_int, help="worker threads (default: the cores this process may use)")
     train.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="where the matrices live")
+    train.add_argument(
+        "--loop",
+        choices=LOOPS,
+        help="hogwild: threads prepare minibatches on the host (CPU default); device: one worker draws and trains "
+        "everything on the device, no per-minibatch sync (CUDA default)",
+    )
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        metavar="CENTRES",
+        help="centre words per minibatch (default: 1024; 16384 with --loop device on CUDA; fewer on a small corpus)",
+    )
     train.add_argument("--seed", type=int, default=0, help="seeds initialisation, subsampling, windows and negatives")
     train.add_argument("--model", default="skipgram", choices=MODELS, help="skip-gram or CBOW")
     train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
@@ -283,6 +295,8 @@ def _train(args) -> None:
         sample=args.sample,
         threads=args.threads,
         device=args.device,
+        loop=args.loop,
+        batch_size=args.batch_size,
         seed=args.seed,
         progress=not args.quiet,
         column=args.column,

@@ -14,6 +14,7 @@ from kofasttext import UsageError
 from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
 from kofasttext.training import loop
+from kofasttext.training.sampling import KeptTokens
 from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, capped_shares, cbow_step, skipgram_step
 
 #: Small but real: every test run trains in well under a second.
@@ -38,7 +39,7 @@ def recorded_losses(monkeypatch):
 
     def recording_step(parameters, batch):
         loss = skipgram_step(parameters, batch)
-        losses.append(loss / len(batch.pair_centre))
+        losses.append(float(loss) / len(batch.pair_centre))
         return loss
 
     monkeypatch.setattr(loop, "skipgram_step", recording_step)
@@ -96,7 +97,7 @@ def test_skipgram_step_matches_autograd(neg, weights):
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
     batch = Batch(centres, pair_centre, pair_context, negatives, lr, neg or negatives.shape[1])  # None: K
     loss = skipgram_step(Parameters(new_input, new_output, offsets, rows), batch)
-    assert loss == pytest.approx(expected[0], rel=1e-5)
+    assert float(loss) == pytest.approx(expected[0], rel=1e-5)
     assert torch.allclose(new_input, expected[1], atol=1e-6)
     assert torch.allclose(new_output, expected[2], atol=1e-6)
     # word 2 was no centre: its own rows did not move
@@ -117,7 +118,7 @@ def test_a_draw_of_negatives_is_shared_by_a_group_of_consecutive_centres():
         loss = skipgram_step(
             Parameters(new_input, new_output, offsets, rows), Batch(centres, pair_centre, pair_context, negatives, 0.1, 2)
         )
-        results.append((loss, new_input, new_output))
+        results.append((float(loss), new_input, new_output))
     (grouped_loss, grouped_input, grouped_output), (own_loss, own_input, own_output) = results
     assert grouped_loss == pytest.approx(own_loss, rel=1e-6)
     assert torch.allclose(grouped_input, own_input, atol=1e-6)
@@ -146,7 +147,7 @@ def test_cbow_step_matches_autograd():
     new_input, new_output = input_matrix.clone(), output_matrix.clone()
     batch = Batch(centres, pair_centre, pair_context, negatives, lr, negatives.shape[1])
     loss = cbow_step(Parameters(new_input, new_output, offsets, rows), batch)
-    assert loss == pytest.approx(reference_loss, rel=1e-5)
+    assert float(loss) == pytest.approx(reference_loss, rel=1e-5)
     assert torch.allclose(new_output, expected_output, atol=1e-6)
     hidden = mean_of_contexts(torch.stack([input_matrix[b].sum(0) for b in bags]))
     scores_target = (hidden * output_matrix[centres]).sum(1)
@@ -224,7 +225,7 @@ def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
             Parameters(input_matrix, output_matrix, offsets_t, rows_t),
             Batch(tokens[positions], pair_centre, pair_context, negatives, 0.025, negatives.shape[1]),
         )
-        losses.append(loss / len(pair_centre))
+        losses.append(float(loss) / len(pair_centre))
     assert np.all(np.isfinite(losses))
     first, last = np.mean(losses[:10]), np.mean(losses[-10:])
     # zero output rows: every score is 0, so each pair costs log 2 for its target
@@ -273,10 +274,10 @@ def test_every_line_ends_with_the_end_of_line_token_of_its_own_line():
         (5, 6): ([10], [3]),
     }
     for (low, high), (tokens, lines) in expected.items():
-        chunk = loop._Chunk(plan, low, high, torch.Generator().manual_seed(0))
+        chunk = KeptTokens(plan, low, high, torch.Generator().manual_seed(0))
         assert chunk.tokens.tolist() == tokens and chunk.lines.tolist() == lines
     plan.keep_probability[99] = 0.0  # subsampled like any word
-    assert 99 not in loop._Chunk(plan, 0, 7, torch.Generator().manual_seed(0)).tokens.tolist()
+    assert 99 not in KeptTokens(plan, 0, 7, torch.Generator().manual_seed(0)).tokens.tolist()
 
 
 def test_the_end_of_line_token_trains_but_is_no_word_of_the_model(topic_corpus, monkeypatch):

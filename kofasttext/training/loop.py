@@ -29,12 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import TrainingError, TrainingInterrupted
+from ..errors import TrainingInterrupted
 from ..model import Model
 from ..progress import format_count, format_duration
 from ..subwords import SubwordScheme
 from ..vocab import Vocabulary
-from .steps import Batch, Parameters, cbow_step, skipgram_step
+from . import device_loop
+from .sampling import KeptTokens, draw_negatives
+from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, cbow_step, diverged_error, skipgram_step
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
 #: many consecutive centres of a minibatch and all their pairs (`steps` says why for skip-gram;
@@ -49,15 +51,12 @@ END_OF_LINE = True
 
 #: Centre words per minibatch: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
-#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker.
+#: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker. (The
+#: device loop's default is its own, `device_loop.DEFAULT_BATCH_CENTRES`; a
+#: ``batch_size`` given to `train` replaces either, still bounded so.)
 MAX_BATCH_CENTRES = 1024
 MIN_BATCH_CENTRES = 16
 MIN_STEPS_PER_EPOCH = 256
-
-#: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
-#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
-#: and the model would be useless long before it overflowed to inf.
-DIVERGED_LOSS_PER_PAIR = 100.0
 
 #: Work is handed out in chunks of the corpus: enough per worker to balance the
 #: load, none so short that a chunk's set-up dominates.
@@ -76,7 +75,8 @@ class _Plan:
     negative_table: torch.Tensor  # int32 [T]
     window_offsets: torch.Tensor  # int64 [2 * window]: -window..-1, 1..window
     parameters: Parameters
-    step: Callable[[Parameters, Batch], float]
+    step: Callable[[Parameters, Batch], torch.Tensor]
+    train_chunk: Callable  # the loop's: _train_chunk (Hogwild) or device_loop.train_chunk
     negative_draw: tuple[int, int]  # NEGATIVE_DRAWS of the model
     window: int
     neg: int
@@ -84,6 +84,8 @@ class _Plan:
     seed: int
     batch_centres: int
     device: torch.device
+    intra_op_threads: int  # torch's threads in each worker: 1 for Hogwild workers, all cores for the device loop
+    empty_word: int  # the device loop's CBOW: the id of the word without rows (device_loop.add_empty_word); else -1
 
 
 class WorkQueue:
@@ -135,11 +137,14 @@ class WorkQueue:
         return min(1.0, (self.resumed + self.world_size * int(self.done.sum())) / self.total)
 
 
-def chunk_plan(ntokens: int, workers: int, previous: Model | None) -> tuple[int, list[int]]:
-    """``(nchunks, completed chunks)``: a checkpoint's, or `CHUNKS_PER_WORKER` per worker of all ranks for a new run."""
+def chunk_plan(ntokens: int, workers: int, previous: Model | None, loop: str = "hogwild") -> tuple[int, list[int]]:
+    """``(nchunks, completed chunks)``: a checkpoint's, or for a new run `CHUNKS_PER_WORKER` per worker of all
+    ranks (Hogwild), or chunks of `device_loop.DEVICE_CHUNK_TOKENS` (device loop)."""
     if previous is not None:
         state = previous.config["checkpoint"]
         return state["nchunks"], state["completed_chunks"]
+    if loop == "device":
+        return max(workers, -(-ntokens // device_loop.DEVICE_CHUNK_TOKENS)), []
     return max(1, min(CHUNKS_PER_WORKER * workers, ntokens // MIN_CHUNK_TOKENS)), []
 
 
@@ -148,12 +153,15 @@ class TrainingRun:
 
     ``previous`` is the checkpoint a resumed run continues (its matrices and its completed chunks); without
     one the matrices start as fastText's do. A distributed run gives this rank's ``share`` (rank, world size)
-    and rank 0's `chunk_plan` as ``chunks``, so that every rank cuts the corpus alike.
+    and rank 0's `chunk_plan` as ``chunks``, so that every rank cuts the corpus alike. ``loop`` is
+    ``"hogwild"`` (``workers`` threads, this module) or ``"device"`` (one worker, `device_loop`, whose torch
+    ops use ``intra_op_threads`` on the CPU); ``batch_centres`` replaces the loop's default minibatch size.
     """
 
     def __init__(
         self, corpus, offsets, rows, used_buckets, config, workers, device, bar, previous: Model | None, pretokenizer,
-        share=(0, 1), chunks: tuple[int, list[int]] | None = None,
+        share=(0, 1), chunks: tuple[int, list[int]] | None = None, loop: str = "hogwild", batch_centres: int | None = None,
+        intra_op_threads: int = 1,
     ):
         self.corpus, self.offsets, self.rows, self.used_buckets = corpus, offsets, rows, used_buckets
         self.config, self.workers, self.bar, self.pretokenizer = config, workers, bar, pretokenizer
@@ -176,37 +184,49 @@ class TrainingRun:
                 saved_input, saved_output = state.get("end_of_line_rows") or ([0.0] * dim, [0.0] * dim)
                 input_matrix = torch.cat([input_matrix, torch.tensor([saved_input])])
                 output_matrix = torch.cat([output_matrix, torch.tensor([saved_output])])
-        nchunks, completed = chunks or chunk_plan(ntokens, workers * share[1], previous)
+        nchunks, completed = chunks or chunk_plan(ntokens, workers * share[1], previous, loop)
         if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
             offsets = np.append(offsets, offsets[-1] + 1)
             rows = np.append(rows, self.model_rows[0])
             vocab = Vocabulary([*vocab.words, "</s>"], np.append(vocab.counts, len(corpus.line_starts) - 1))
+        on_device = loop == "device"  # the device loop keeps the corpus and its tables where the matrices are
+        subword_offsets = torch.from_numpy(offsets)
+        empty_word = -1
+        if on_device and config["model"] == "cbow":
+            empty_word = len(offsets) - 1
+            subword_offsets = device_loop.add_empty_word(subword_offsets)
         parameters = Parameters(
             input_matrix.to(device),
             output_matrix.to(device),
-            torch.from_numpy(offsets).to(device),
+            subword_offsets.to(device),
             torch.from_numpy(rows.astype(np.int64)).to(device),
         )
+        tables = device if on_device else torch.device("cpu")
+        largest = batch_centres or (device_loop.DEFAULT_BATCH_CENTRES[device.type] if on_device else MAX_BATCH_CENTRES)
         self.plan = _Plan(
-            tokens=torch.from_numpy(corpus.tokens),
-            line_starts=torch.from_numpy(corpus.line_starts),
+            tokens=torch.from_numpy(corpus.tokens).to(tables),
+            line_starts=torch.from_numpy(corpus.line_starts).to(tables),
             end_of_line=len(corpus.vocab) if END_OF_LINE else -1,
-            keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])),
-            negative_table=torch.from_numpy(vocab.negative_table()),
-            window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]),
+            keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])).to(tables),
+            negative_table=torch.from_numpy(vocab.negative_table()).to(tables),
+            window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]).to(tables),
             parameters=parameters,
             step=skipgram_step if config["model"] == "skipgram" else cbow_step,
+            train_chunk=device_loop.train_chunk if on_device else _train_chunk,
             negative_draw=NEGATIVE_DRAWS[config["model"]],
             window=config["window"],
             neg=config["neg"],
             lr=config["lr"],
             seed=config["seed"],
             batch_centres=int(
-                np.clip(ntokens // (workers * share[1]) // MIN_STEPS_PER_EPOCH, MIN_BATCH_CENTRES, MAX_BATCH_CENTRES)
+                np.clip(ntokens // (workers * share[1]) // MIN_STEPS_PER_EPOCH, min(MIN_BATCH_CENTRES, largest), largest)
             ),
             device=device,
+            intra_op_threads=intra_op_threads if on_device else 1,
+            empty_word=empty_word,
         )
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
+        self.loop = loop
         self.merging = None  # a distributed.Merging, set by the trainer on a distributed run
 
     def model(self, config: dict) -> Model:
@@ -236,6 +256,10 @@ class TrainingRun:
     def train(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
         """Run the workers to the end, showing progress and saving checkpoints; Ctrl-C saves one and raises
         `TrainingInterrupted` (a plain KeyboardInterrupt without a checkpoint file)."""
+        with device_loop.reproducible(self.plan.device if self.loop == "device" else torch.device("cpu")):
+            self._run_workers(checkpoint, checkpoint_every)
+
+    def _run_workers(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
         queue = self.queue
         threads = [threading.Thread(target=_work, args=(r, self.plan, queue), daemon=True) for r in range(self.workers)]
         started = last_checkpoint = time.monotonic()
@@ -291,13 +315,13 @@ class TrainingRun:
 
 def _work(rank: int, plan: _Plan, queue: WorkQueue) -> None:
     # OpenMP's thread count is per thread: a new thread starts with all cores.
-    torch.set_num_threads(1)
+    torch.set_num_threads(plan.intra_op_threads)
     try:
         while not queue.stop.is_set():
             chunk = queue.next_chunk()
             if chunk is None:
                 return
-            if _train_chunk(rank, chunk, plan, queue):
+            if plan.train_chunk(rank, chunk, plan, queue):
                 queue.completed.append(chunk[0])
     except BaseException as error:  # surfaced by the main thread
         queue.errors.append(error)
@@ -306,41 +330,11 @@ def _work(rank: int, plan: _Plan, queue: WorkQueue) -> None:
         queue.worker_finished()
 
 
-class _Chunk:
-    """The kept (subsampled) positions of one chunk, with their word ids and lines; with `END_OF_LINE`, every
-    line that ends in the chunk ends with ``</s>``, which is subsampled like a word."""
-
-    def __init__(self, plan: _Plan, low: int, high: int, generator: torch.Generator):
-        tokens = plan.tokens[low:high].long()
-        positions = torch.arange(low, high)  # in the corpus; a </s> takes the position of its line's last word
-        if plan.end_of_line >= 0:
-            starts = plan.line_starts
-            ends = starts[torch.searchsorted(starts, low, right=True) : torch.searchsorted(starts, high, right=True)] - 1
-            last = ends - low  # in the chunk
-            is_last = torch.zeros(high - low, dtype=torch.long)
-            is_last[last] = 1
-            # Token i moves right by the number of </s> before it; each </s> follows its line's last token.
-            moved = torch.arange(high - low) + torch.cumsum(is_last, 0) - is_last
-            slots = moved[last] + 1
-            with_ends = torch.empty(high - low + len(ends), dtype=torch.long)
-            with_ends[moved], with_ends[slots] = tokens, plan.end_of_line
-            tokens, positions = with_ends, torch.empty_like(with_ends)
-            positions[moved], positions[slots] = torch.arange(low, high), ends
-        keep = torch.rand(len(tokens), generator=generator) < plan.keep_probability[tokens]
-        kept = torch.nonzero(keep).squeeze(1)
-        self.tokens = tokens[kept]  # [n]
-        # Context never crosses a line; a per-token line table would cost 4 bytes per corpus token in memory.
-        self.lines = torch.searchsorted(plan.line_starts, positions[kept], right=True)  # [n]
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-
 def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue: WorkQueue) -> bool:
     """Train on tokens ``low:high`` in ``epoch``; False if stopped before the end."""
     chunk_id, epoch, low, high = chunk
     generator = torch.Generator().manual_seed(plan.seed * 1_000_003 + chunk_id)
-    kept = _Chunk(plan, low, high, generator)
+    kept = KeptTokens(plan, low, high, generator)
     counted = 0
     # A minibatch takes every nbatches-th kept position of the chunk, not a run of consecutive ones. Its updates
     # are summed from stale rows, so they must be nearly independent: a run of 1024 consecutive centres can be one
@@ -359,36 +353,24 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
         if batch is None:
             continue
         pairs = len(batch.pair_centre)
-        loss = plan.step(plan.parameters, batch)  # the one host sync of a step: the loss as a Python float
+        loss = float(plan.step(plan.parameters, batch))  # the one host sync of a step: the loss as a Python float
         if not math.isfinite(loss) or loss > DIVERGED_LOSS_PER_PAIR * pairs:
-            raise TrainingError(
-                f"training diverged in epoch {epoch + 1} (the loss per pair became {loss / pairs:.3g}); try a lower --lr"
-            )
+            raise diverged_error(epoch, loss / pairs)
         queue.loss[rank] += loss
         queue.pairs[rank] += pairs
     queue.done[rank] += (high - low) - counted
     return True
 
 
-def _draw_batch(plan: _Plan, kept: _Chunk, positions: torch.Tensor, lr: float, generator) -> Batch | None:
+def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: float, generator) -> Batch | None:
     """The minibatch of centres at ``positions`` of the chunk: windows, (centre, context) pairs and negatives
     (None when no centre has a context word)."""
-    window_offsets = plan.window_offsets
-    half_width = torch.randint(1, plan.window + 1, (len(positions),), generator=generator)  # [B]
-    context_positions = positions.unsqueeze(1) + window_offsets  # [B, 2w]
-    valid = (window_offsets.abs() <= half_width.unsqueeze(1)) & (context_positions >= 0)
-    valid &= context_positions < len(kept)
-    context_positions.clamp_(0, len(kept) - 1)
-    valid &= kept.lines[context_positions] == kept.lines[positions].unsqueeze(1)
+    context_positions, valid = kept.windows(plan, positions, generator)
     pair_centre, pair_slot = torch.nonzero(valid, as_tuple=True)  # [P], [P]
     if len(pair_centre) == 0:
         return None
     pair_context = kept.tokens[context_positions[pair_centre, pair_slot]]
-    centres_per_draw, times_neg = plan.negative_draw
-    per_draw = plan.neg * times_neg
-    draws = -(-len(positions) // centres_per_draw)
-    slots = torch.randint(len(plan.negative_table), (draws * per_draw,), generator=generator)
-    negatives = plan.negative_table[slots].long().view(draws, per_draw)  # [D, K]
+    negatives = draw_negatives(plan, len(positions), generator)
     device = plan.device
     return Batch(
         kept.tokens[positions].to(device), pair_centre.to(device), pair_context.to(device), negatives.to(device), lr, plan.neg

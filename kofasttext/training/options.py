@@ -10,6 +10,12 @@ from ..validate import positive_int
 #: centre word).
 MODELS = ("skipgram", "cbow")
 
+#: ``--loop``: how minibatches are made and trained. ``hogwild``: worker threads prepare minibatches on the
+#: host and update the shared matrices without locks, as fastText's do (`training.loop`; the CPU default).
+#: ``device``: one worker keeps the corpus and tables on the matrices' device and draws everything there, with
+#: no host round trip per minibatch (`training.device_loop`; the CUDA default).
+LOOPS = ("hogwild", "device")
+
 #: The options a checkpoint stores and a resumed run takes from it.
 TRAINING_OPTIONS = ("model", "dim", "epoch", "window", "neg", "min_count", "lr", "sample", "seed")
 

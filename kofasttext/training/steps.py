@@ -3,8 +3,11 @@ plain tensor code with closed-form gradients (no autograd).
 
 A step takes the `Parameters` the workers share (the two matrices it updates in
 place and the subword table it reads) and one `Batch` (what the loop drew), and
-returns the batch's summed loss, as fastText's ``Model::update`` takes the
-shared matrices and one thread's ``Model::State``.
+returns the batch's summed loss as a 0-d tensor (the caller decides when to read
+it: the Hogwild loop after every step, the device loop every few hundred), as
+fastText's ``Model::update`` takes the shared matrices and one thread's
+``Model::State``. A step never waits for the device: every tensor's size is known
+on the host (`Batch.row_capacity` is what makes that possible for the rows).
 
 Semantics (each choice is tested in ``tests/test_training.py``):
 
@@ -50,6 +53,12 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   the end with it): even after subsampling, "%" from long runs of URL-encoded
   text was the centre of up to 114 of a minibatch's 1,024 predictions, and in 10%
   of minibatches some word was a centre more than 8 times.
+* A pair of weight 0 (`Batch.pair_weight`, the device loop's fixed grid of
+  window slots) counts for nothing: no loss, no step, no share of the caps.
+  With `Batch.row_capacity` every occurrence of an input word is composed and
+  updated on its own (`occurrence_bags`, no ``unique``, whose size only the
+  device knows); with the cap spread over its occurrences, a word moves exactly
+  as it does composed once.
 """
 
 from __future__ import annotations
@@ -59,8 +68,22 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
+from ..errors import TrainingError
+
 #: At most this many of a row's updates in one minibatch count in full.
 MAX_SUMMED_UPDATES = 8
+
+#: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
+#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
+#: and the model would be useless long before it overflowed to inf.
+DIVERGED_LOSS_PER_PAIR = 100.0
+
+
+def diverged_error(epoch: int, loss_per_pair: float) -> TrainingError:
+    """The error of a run whose loss per pair passed `DIVERGED_LOSS_PER_PAIR` (or is not finite) in ``epoch``."""
+    return TrainingError(
+        f"training diverged in epoch {epoch + 1} (the loss per pair became {loss_per_pair:.3g}); try a lower --lr"
+    )
 
 
 class Parameters(NamedTuple):
@@ -88,6 +111,9 @@ class Batch(NamedTuple):
     negatives: torch.Tensor  # int64 [D, K]: D = ceil(B / G) draws
     lr: float
     neg: int
+    # The device loop's additions (None in the Hogwild loop, which keeps only real pairs):
+    pair_weight: torch.Tensor | None = None  # float [P]: 1 for a real pair, 0 for an empty window slot
+    row_capacity: int | None = None  # input words composed per occurrence, their rows padded to this many
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -114,13 +140,44 @@ def distinct_words(words: torch.Tensor, subword_offsets: torch.Tensor, subword_r
     return inverse, counts, *gather_bags(unique, subword_offsets, subword_rows)
 
 
+def occurrence_bags(words: torch.Tensor, subword_offsets: torch.Tensor, subword_rows: torch.Tensor, capacity: int):
+    """Every occurrence in ``words`` its own bag of rows, padded to ``capacity`` rows, with no host sync.
+
+    Returns what `distinct_words` returns, for ``len(words) + 1`` bags: bag ``i < len(words)`` is occurrence
+    ``i`` (``inverse`` is ``0..len(words) - 1``; ``counts[i]`` is how often its word occurs in ``words``), and
+    one last bag holds the padding (rows of no consequence: its output is never read and its gradient is zero).
+    ``capacity`` must be at least the occurrences' rows together (the device loop computes it per chunk).
+    """
+    device = words.device
+    counts = torch.bincount(words, minlength=len(subword_offsets) - 1).index_select(0, words)
+    starts = subword_offsets.index_select(0, words)
+    lengths = subword_offsets.index_select(0, words + 1) - starts
+    padding = (capacity - lengths.sum()).view(1)
+    starts = torch.cat([starts, torch.zeros(1, dtype=starts.dtype, device=device)])
+    lengths = torch.cat([lengths, padding])
+    bag_starts = torch.cumsum(lengths, 0) - lengths
+    shift = torch.repeat_interleave(starts - bag_starts, lengths, output_size=capacity)
+    flat_index = (torch.arange(capacity, dtype=torch.int64, device=device) + shift).clamp_(max=len(subword_rows) - 1)
+    inverse = torch.arange(len(words), device=device)
+    counts = torch.cat([counts, torch.ones(1, dtype=counts.dtype, device=device)])
+    return inverse, counts, subword_rows.index_select(0, flat_index), bag_starts, lengths
+
+
+def input_bags(words: torch.Tensor, parameters: Parameters, row_capacity: int | None):
+    """The input words' bags: `distinct_words` (each word once), or with ``row_capacity`` `occurrence_bags`."""
+    if row_capacity is None:
+        return distinct_words(words, parameters.subword_offsets, parameters.subword_rows)
+    return occurrence_bags(words, parameters.subword_offsets, parameters.subword_rows, row_capacity)
+
+
 def _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, grad, cap: int | None = None) -> None:
-    """Move each distinct word by the sum of its occurrences' ``grad`` (capped at ``cap`` occurrences' worth),
+    """Move each bag's word by the sum of its occurrences' ``grad`` (capped at ``cap`` occurrences' worth),
     split evenly over its rows."""
     cap = cap or MAX_SUMMED_UPDATES
     word_grad = torch.zeros(len(counts), grad.shape[1], dtype=grad.dtype, device=grad.device).index_add_(0, inverse, grad)
-    word_grad *= (cap / counts.clamp(min=cap).to(grad.dtype) / bag_lengths).unsqueeze(1)
-    input_matrix.index_add_(0, flat_rows, word_grad.repeat_interleave(bag_lengths, dim=0))
+    word_grad *= (cap / counts.clamp(min=cap).to(grad.dtype) / bag_lengths.clamp(min=1)).unsqueeze(1)
+    steps = word_grad.repeat_interleave(bag_lengths, dim=0, output_size=len(flat_rows))
+    input_matrix.index_add_(0, flat_rows, steps)
 
 
 def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) -> list[torch.Tensor]:
@@ -140,11 +197,12 @@ def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) ->
     return [scale.index_select(0, index) for index in indices]
 
 
-def _update_output(output_matrix, inputs, targets, target_input, negatives, negative_weight, lr):
+def _update_output(output_matrix, inputs, targets, target_input, negatives, negative_weight, lr, target_weight=None):
     """Score targets and negatives, update the output rows; return ``(loss, input_grad)``
-    where ``input_grad[i]`` is how input vector ``i`` should move.
+    where ``loss`` is a 0-d tensor and ``input_grad[i]`` is how input vector ``i`` should move.
 
-    ``targets[j]`` is predicted from ``inputs[target_input[j]]``. Negatives come in draws shared by groups of
+    ``targets[j]`` is predicted from ``inputs[target_input[j]]``, with weight ``target_weight[j]`` (1 or 0;
+    None: all 1). Negatives come in draws shared by groups of
     consecutive inputs: with ``D`` draws (``negatives`` is ``[D, K]``) for ``B`` inputs, input ``i`` is scored
     against draw ``i // G``, ``G = ceil(B / D)``, each negative weighted by ``negative_weight[i]``.
     """
@@ -160,56 +218,72 @@ def _update_output(output_matrix, inputs, targets, target_input, negatives, nega
     target_score = (target_inputs * target_rows).sum(1)
     negative_score = torch.bmm(grouped, negative_rows.transpose(1, 2))  # [D, G, K]
     weight = F.pad(negative_weight.to(inputs.dtype), (0, pad)).view(draws, group, 1)
-    loss = -(F.logsigmoid(target_score).sum() + (weight * F.logsigmoid(-negative_score)).sum()).item()
-
+    target_loss = F.logsigmoid(target_score)
     target_grad = lr * (1.0 - torch.sigmoid(target_score))  # label 1
+    counted_targets = targets
+    if target_weight is not None:
+        target_loss, target_grad = target_loss * target_weight, target_grad * target_weight
+        # A target of weight 0 is counted against a row past the end, so that it takes no share of a cap.
+        counted_targets = torch.where(target_weight > 0, targets, output_matrix.shape[0])
+    loss = -(target_loss.sum() + (weight * F.logsigmoid(-negative_score)).sum())
+
     negative_grad = -lr * torch.sigmoid(negative_score) * weight  # label 0
     input_grad = torch.bmm(negative_grad, negative_rows).view(-1, dim)[:count]
     input_grad.index_add_(0, target_input, target_grad.unsqueeze(1) * target_rows)
 
     # The output rows' steps, with each row's share scaled by the cap (see `capped_shares`: a negative of a
     # draw counts once, its step summed over the draw's group).
-    target_share, negative_share = capped_shares(output_matrix.shape[0], targets, negatives.reshape(-1))
+    target_share, negative_share = capped_shares(output_matrix.shape[0] + 1, counted_targets, negatives.reshape(-1))
     output_matrix.index_add_(0, targets, (target_grad * target_share).unsqueeze(1) * target_inputs)
     negative_step = torch.bmm(negative_grad.transpose(1, 2), grouped) * negative_share.view(draws, per_draw, 1)
     output_matrix.index_add_(0, negatives.reshape(-1), negative_step.view(-1, dim))
     return loss, input_grad
 
 
-def skipgram_step(parameters: Parameters, batch: Batch) -> float:
+def _pairs_per_centre(batch: Batch) -> torch.Tensor:
+    """float [B]: each centre's pairs (of weight 1)."""
+    if batch.pair_weight is None:
+        return torch.bincount(batch.pair_centre, minlength=len(batch.centres)).to(torch.float32)
+    return torch.zeros(len(batch.centres), device=batch.centres.device).index_add_(0, batch.pair_centre, batch.pair_weight)
+
+
+def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     """One skip-gram minibatch: each centre word's vector predicts its context words.
     Updates both matrices in place, returns the summed loss."""
-    input_matrix, output_matrix, offsets, rows = parameters
+    input_matrix, output_matrix = parameters.input_matrix, parameters.output_matrix
     centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
-    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(centres, offsets, rows)
+    inverse, counts, flat_rows, bag_starts, bag_lengths = input_bags(centres, parameters, batch.row_capacity)
     hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [B, d]
-    negative_weight = torch.bincount(pair_centre, minlength=len(centres)) * (batch.neg / negatives.shape[1])
-    loss, hidden_grad = _update_output(output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr)
+    negative_weight = _pairs_per_centre(batch) * (batch.neg / negatives.shape[1])
+    loss, hidden_grad = _update_output(
+        output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr, batch.pair_weight
+    )
     _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad)
     return loss
 
 
-def cbow_step(parameters: Parameters, batch: Batch) -> float:
+def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     """One CBOW minibatch (the same arguments as `skipgram_step`).
 
     The mean of the context words' vectors predicts each centre word; each context
     word vector then moves by the full input gradient (word2vec's CBOW), split
-    evenly over its rows.
+    evenly over its rows. (With `Batch.pair_weight`, an empty slot's context is a word without rows, whose
+    vector is zero: the loop draws it so.)
     """
-    input_matrix, output_matrix, offsets, rows = parameters
+    input_matrix, output_matrix = parameters.input_matrix, parameters.output_matrix
     centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
-    inverse, counts, flat_rows, bag_starts, bag_lengths = distinct_words(pair_context, offsets, rows)
+    inverse, counts, flat_rows, bag_starts, bag_lengths = input_bags(pair_context, parameters, batch.row_capacity)
     context_vectors = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [P, d]
-    contexts_per_centre = torch.bincount(pair_centre, minlength=len(centres))
-    has_context = contexts_per_centre > 0
+    contexts_per_centre = _pairs_per_centre(batch)
     hidden = torch.zeros(len(centres), input_matrix.shape[1], dtype=input_matrix.dtype, device=input_matrix.device)
     hidden.index_add_(0, pair_centre, context_vectors)
     hidden /= contexts_per_centre.clamp(min=1).unsqueeze(1)
-    # A centre with no context word predicts nothing: its negatives get weight 0.
+    # A centre with no context word predicts nothing: weight 0 for its target and its negatives.
+    has_context = (contexts_per_centre > 0).to(torch.float32)
     index = torch.arange(len(centres), device=centres.device)
     negative_weight = has_context * (batch.neg / negatives.shape[1])
     loss, hidden_grad = _update_output(
-        output_matrix, hidden, centres[has_context], index[has_context], negatives, negative_weight, batch.lr
+        output_matrix, hidden, centres, index, negatives, negative_weight, batch.lr, has_context
     )
     _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre))
     return loss

@@ -29,8 +29,9 @@ from ..progress import Progress
 from ..subwords import DEFAULT_BUCKET, SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int
 from ..vocab import NEGATIVE_EXPONENT, Vocabulary
-from . import distributed, loop  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
-from .options import TRAINING_OPTIONS, check_options
+from . import distributed
+from . import loop as loops  # its constants read at run time, so that benchmarks/bench_ablation.py can patch them
+from .options import LOOPS, TRAINING_OPTIONS, check_options
 
 
 # Long for its signature and docstring, which document every keyword of the public contract (GUIDE §2); the
@@ -50,6 +51,8 @@ def train(
     sample: float = 1e-4,
     threads: int | None = None,
     device: str = "cpu",
+    loop: str | None = None,
+    batch_size: int | None = None,
     seed: int = 0,
     progress: bool = True,
     column: str | int | None = None,
@@ -87,7 +90,15 @@ def train(
         ``threads=1`` a seed gives bit-identical vectors on every run; with more,
         the interleaving of updates varies, and so do results, within noise.
     device : {"cpu", "cuda"}
-        On ``cuda`` one worker feeds the GPU.
+        Where the matrices live.
+    loop : {"hogwild", "device"}, optional
+        How minibatches are made (`LOOPS`): ``"hogwild"``, worker threads on the host (the default on the CPU),
+        or ``"device"``, everything drawn and trained on the device with no host round trip per minibatch (the
+        default on ``cuda``; on the CPU one worker whose torch operations use ``threads``).
+    batch_size : int, optional
+        Centre words per minibatch (default 1024, and 16384 with the device loop on ``cuda``; a small corpus
+        gets fewer, so that an epoch has at least 256 minibatches). Larger is faster and less exact: a
+        minibatch's updates are all computed from the matrices as they were at its start.
     seed : int
         Seeds initialisation, subsampling, windows and negatives.
     progress : bool
@@ -133,12 +144,18 @@ def train(
     if (resume or checkpoint_every) and not checkpoint:
         raise UsageError("resume and checkpoint_every need a checkpoint file")
     torch_device = _device(device)
+    loop_name = loop or ("device" if torch_device.type == "cuda" else "hogwild")
+    if loop_name not in LOOPS:
+        raise UsageError(f"unknown loop {loop!r}; choose {' or '.join(LOOPS)}")
+    if batch_size is not None:
+        batch_size = positive_int(batch_size, "batch_size")
     group = distributed.Group.from_environment(torch_device)  # None unless torchrun started this process
     world_size = 1 if group is None else group.world_size
     if group is not None:
         torch_device = group.device
         threads = threads or max(1, available_cores() // int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
-    workers = 1 if torch_device.type == "cuda" else (threads or available_cores())
+    cores = threads or available_cores()
+    workers = 1 if torch_device.type == "cuda" or loop_name == "device" else cores
     bar = Progress(progress and (group is None or group.rank == 0))
     started = time.monotonic()
 
@@ -167,8 +184,8 @@ def train(
             **options,
             "pretokenizer": pretokenizer_.to_config(),
             "negative_exponent": NEGATIVE_EXPONENT,
-            "negative_draw": list(loop.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
-            "end_of_line_token": loop.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
+            "negative_draw": list(loops.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
+            "end_of_line_token": loops.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
             "word_vector": "sum",
             "corpus": os.path.basename(corpus_path),
             "corpus_lines": corpus.stats.lines,
@@ -176,7 +193,7 @@ def train(
         }
         if group is not None:
             config["distributed"] = distributed.schedule_config(group, distributed.SyncSchedule())
-        chunks = loop.chunk_plan(len(corpus.tokens), workers * world_size, previous)
+        chunks = loops.chunk_plan(len(corpus.tokens), workers * world_size, previous, loop_name)
         meta = {"config": config, "words": corpus.vocab.words, "chunks": chunks}
         arrays = {
             "tokens": corpus.tokens, "line_starts": corpus.line_starts, "counts": corpus.vocab.counts,
@@ -191,10 +208,12 @@ def train(
     if pretokenizer is None:  # a rank other than 0 rebuilds rank 0's (a trained sentencepiece model too)
         trained = {name.split("/", 1)[1]: a for name, a in arrays.items() if name.startswith("pretokenizer/")}
         pretokenizer = pretokenizers.from_config(config["pretokenizer"], trained, threads)
-    run = loop.TrainingRun(
+    run = loops.TrainingRun(
         corpus, arrays["offsets"], arrays["rows"], arrays["used_buckets"], config, workers, torch_device, bar, previous,
         pretokenizer, share=(0, 1) if group is None else (group.rank, world_size), chunks=tuple(meta["chunks"]),
+        loop=loop_name, batch_centres=batch_size, intra_op_threads=cores,
     )
+    config["loop"] = {"name": loop_name, "batch_centres": run.plan.batch_centres}
     if group is not None:
         run.merging = distributed.Merging(group, distributed.SyncSchedule(), run)
         run.merging.share_start()
