@@ -170,13 +170,20 @@ def main(argv=None) -> int:
     if not os.path.exists(corpus):
         print(f"bench_gpu: no corpus at {corpus} (give --data DIR)", file=sys.stderr)
         return 2
-    runs, syncs = [], []
+    from kofasttext import TrainingError
+
+    runs, syncs, diverged = [], [], []
     for subwords in args.subwords:
         if not args.no_cpu:
             runs.append(train_one(corpus, subwords, "cpu", "hogwild", None, args))
             print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
         for batch in args.batch_sizes:
-            runs.append(train_one(corpus, subwords, args.device, "device", batch, args))
+            try:
+                runs.append(train_one(corpus, subwords, args.device, "device", batch, args))
+            except TrainingError as error:  # a batch too large to train: recorded, the others still run
+                diverged.append({"subwords": subwords, "batch_centres": batch, "error": str(error)})
+                print(json.dumps(diverged[-1]), file=sys.stderr, flush=True)
+                continue
             print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
         if args.device.startswith("cuda"):
             syncs.append(count_syncs(corpus, subwords, args.device, args.batch_sizes[0], args))
@@ -186,9 +193,11 @@ def main(argv=None) -> int:
     device_name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "cpu"
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as out:
-        json.dump({"corpus": corpus, "device": device_name, "runs": runs, "syncs": syncs}, out, indent=2)
+        json.dump({"corpus": corpus, "device": device_name, "runs": runs, "diverged": diverged, "syncs": syncs}, out, indent=2)
     print(f"{device_name}, {os.path.basename(corpus)}, {args.epoch} epochs")
     print(table(runs))
+    for failed in diverged:
+        print(f"{failed['subwords']}, batch {failed['batch_centres']}: {failed['error']}")
     return 0
 
 

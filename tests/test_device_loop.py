@@ -12,7 +12,15 @@ from conftest import FOOD, WEATHER
 import kofasttext as kft
 from kofasttext import UsageError
 from kofasttext.training import device_loop, loop
-from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, cbow_step, occurrence_bags, skipgram_step
+from kofasttext.training.steps import (
+    MAX_SUMMED_UPDATES,
+    Batch,
+    Parameters,
+    _update_input,
+    cbow_step,
+    occurrence_bags,
+    skipgram_step,
+)
 
 TINY = dict(dim=16, bucket=20_000, min_count=1, threads=1, progress=False, sample=0, seed=0)
 
@@ -77,6 +85,30 @@ def test_a_pair_of_weight_zero_counts_for_nothing():
     expected, got = _run(skipgram_step, parameters, real), _run(skipgram_step, parameters, padded)
     assert got[0] == pytest.approx(expected[0], rel=1e-6)
     assert torch.allclose(got[1], expected[1], atol=1e-7) and torch.allclose(got[2], expected[2], atol=1e-7)
+
+
+def test_a_row_that_many_words_share_moves_by_at_most_the_cap_with_cap_shared_rows():
+    """The device loop's large minibatches: words that share an n-gram row each give it 1 / n of their step;
+    past MAX_SUMMED_UPDATES words' worth the row's summed step is scaled down to that (here 2 rows a word)."""
+    cap = MAX_SUMMED_UPDATES
+    nwords = 4 * cap
+    input_matrix = torch.zeros(nwords + 1, 2)
+    offsets = torch.arange(0, 2 * nwords + 1, 2)
+    rows = torch.stack([torch.arange(nwords), torch.full((nwords,), nwords)], 1).reshape(-1)  # own row + row nwords
+    words = torch.arange(nwords)
+    grad = torch.ones(nwords, 2)
+
+    def shared_row_step(k: int, cap_shared_rows: bool) -> torch.Tensor:
+        moved = input_matrix.clone()
+        inverse, counts, flat_rows, _, bag_lengths = occurrence_bags(words[:k], offsets, rows, capacity=2 * k)
+        _update_input(moved, inverse, counts, flat_rows, bag_lengths, grad[:k], cap_shared_rows=cap_shared_rows)
+        return moved[nwords]
+
+    # each word gives the shared row half its step: 2 * cap words are cap words' worth
+    assert torch.allclose(shared_row_step(2 * cap, True), torch.full((2,), cap / 2 * 2.0))
+    assert torch.allclose(shared_row_step(4 * cap, True), torch.full((2,), cap / 2 * 2.0))  # capped
+    assert torch.allclose(shared_row_step(4 * cap, False), torch.full((2,), 4 * cap / 2.0))  # not capped
+    assert torch.allclose(shared_row_step(cap, True), shared_row_step(cap, False))  # below the cap: unchanged
 
 
 # -- the loop --------------------------------------------------------------------------
@@ -178,3 +210,15 @@ def test_a_diverging_device_run_stops_with_the_hogwild_message(topic_corpus, mon
 def test_train_rejects_a_bad_loop_or_batch_size(topic_corpus, bad):
     with pytest.raises(UsageError):
         kft.train(str(topic_corpus), **{**TINY, **bad})
+
+
+def test_the_command_line_trains_with_the_device_loop_and_rejects_an_unknown_loop(topic_corpus, tmp_path, cli):
+    out = tmp_path / "device.kft"
+    options = ["--dim", "16", "--bucket", "20000", "--min-count", "1", "--threads", "1", "--epoch", "2", "--quiet"]
+    result = cli("train", topic_corpus, "-o", out, "--loop", "device", "--batch-size", "8", *options)
+    assert result.returncode == 0, result.stderr
+    assert kft.load(str(out)).config["loop"] == {"name": "device", "batch_centres": 8}
+    bad = cli("train", topic_corpus, "-o", tmp_path / "bad.kft", "--loop", "gpu", *options)
+    assert bad.returncode == 2 and "--loop" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad.kft").exists()
+    assert "hogwild" in cli("train", "--help").stdout  # the choices and defaults are shown

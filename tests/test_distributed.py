@@ -158,3 +158,30 @@ def test_a_merge_sums_the_ranks_changes_and_averages_those_of_hot_rows():
     group.merge_rows(matrix, base, torch.tensor([1]), 2.0)
     assert torch.equal(matrix, torch.tensor([[2.0, 1.0], [2.0, 4.0], [0.0, 0.0]]))  # rows not merged stay as they are
     assert torch.equal(base, torch.tensor([[1.0, 1.0], [2.0, 4.0], [0.0, 0.0]]))
+
+
+def test_a_merge_averages_hot_own_rows_and_divides_shared_hot_ngrams_by_the_root_of_the_world_size():
+    """The divisors of a merge (the module docstring): the hot words' own and output rows and </s>'s the mean
+    (world size), the n-gram rows the hot words sum sqrt(world size), every other row the plain sum (1)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import torch
+
+    from kofasttext.subwords import SubwordScheme
+    from kofasttext.training import distributed
+
+    nwords, dim = 8, 2  # hot words: a quarter of the vocabulary, words 0 and 1
+    offsets = np.array([0, 3, 6, 7, 8, 9, 12, 13, 14])
+    rows = np.array([0, 8, 9, 1, 9, 10, 2, 3, 4, 5, 10, 11, 6, 7])  # words 0, 1 and 5 have n-gram rows 8-11
+    parameters = SimpleNamespace(input_matrix=torch.zeros(13, dim), output_matrix=torch.zeros(nwords + 1, dim))
+    run = SimpleNamespace(
+        plan=SimpleNamespace(parameters=parameters, end_of_line=nwords),  # row 12 / row 8: </s>
+        model_rows=(12, nwords), offsets=offsets, rows=rows,
+        config=SubwordScheme.create("syllable", 2, 3, 100).to_config(),
+    )
+    merging = distributed.Merging(distributed.Group(0, 4, torch.device("cpu")), distributed.SyncSchedule(), run)
+    assert merging.divisors[0].squeeze(1).tolist() == [4, 4, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 4]
+    assert merging.divisors[1].squeeze(1).tolist() == [4, 4, 1, 1, 1, 1, 1, 1, 4]
+    assert merging.hot_input.tolist() == [0, 1, 8, 9, 10, 12] and merging.hot_output.tolist() == [0, 1, 8]
+    assert merging.hot_divisors[0].squeeze(1).tolist() == [4, 4, 2, 2, 2, 4]

@@ -13,7 +13,9 @@ same weights through the same step code (`steps`); what differs is how a minibat
   No ``nonzero``, whose size only the device knows.
 * **Every occurrence composed on its own** (`steps.occurrence_bags`), with no ``unique``: an occurrence's rows
   are gathered into a block padded to the chunk's ``row_capacity``, the most rows any minibatch of the chunk
-  needs (computed once per chunk). The caps of `steps` are kept: a word's occurrences share its cap.
+  needs (computed once per chunk). The caps of `steps` are kept (a word's occurrences share its cap), and one
+  more is added: an input row that many of the minibatch's words share is capped at ``MAX_SUMMED_UPDATES``
+  words' worth (`steps.Batch.cap_shared_rows`), which minibatches larger than the Hogwild loop's need.
 * **The loss stays on the device.** Each minibatch adds its loss and pairs to running sums there, and the
   largest loss per pair so far; the host reads them every `READ_EVERY` minibatches and at the end of a chunk,
   for the progress line and the divergence check (a diverged run stops at most `READ_EVERY` minibatches late,
@@ -89,6 +91,7 @@ def draw_grid_batch(plan, kept: KeptTokens, index: int, nbatches: int, lr: float
         plan.neg,
         pair_weight=valid.view(-1).to(torch.float32),
         row_capacity=capacity,
+        cap_shared_rows=True,
     )
 
 

@@ -15,15 +15,21 @@ torchrun gives them (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``)
 * **Merged on a schedule** (`SyncSchedule`, pWord2Vec's idea: frequent rows often, all rows rarely): every
   ``hot_seconds`` the rows of the ``hot_words`` most frequent words (their output rows and every input row their
   vectors sum: own rows and n-gram rows) are merged; every ``full_seconds``, at the end of every epoch and at
-  the end of training, both whole matrices are. A merge gives the hot rows the MEAN of the ranks' changes since
-  the last merge and every other row their SUM (``row = reference + sum over ranks of (row_r - reference)``,
-  divided by ``world_size`` for hot rows; all_reduce). A rarely used row (most n-gram rows, the rare words'
-  output rows) takes few steps between merges, so summing the ranks' steps is what one process would have done
-  with the same data; a hot row takes many, all from the same stale row, and their sum overshoots as a
-  minibatch's would (`steps`, ``MAX_SUMMED_UPDATES``). Measured on NSMC jamo (benchmarks/RESULTS.md): the mean
-  for every row cost conjugation hit@10 0.687 -> 0.455 and typos 0.624 -> 0.563 with 2 ranks (3 seeds), as did a
-  mean over the ranks that changed a row (nearly every row is changed by every rank); the sum for every row made
-  4 ranks diverge in epoch 1. The merge is written back as a change (``row += merged - row_then``), so the
+  the end of training, both whole matrices are. A merge gives every row the SUM of the ranks' changes since the
+  last merge, divided by the row's divisor (``row = reference + sum over ranks of (row_r - reference) / d``;
+  all_reduce): ``d = 1`` for a row outside the hot set (most n-gram rows, the rare words' output rows take few
+  steps between merges, so the sum is what one process would have done with the same data); ``d = world_size``,
+  the mean, for the hot words' own input rows, their output rows and ``</s>``'s (they take many steps, all from
+  the same stale row, and their sum overshoots as an uncapped minibatch's would: `steps`,
+  ``MAX_SUMMED_UPDATES``); ``d = sqrt(world_size)`` for the other hot input rows, the n-gram rows that the hot
+  words share with rarer words, which are between the two. Measured on NSMC jamo (benchmarks/RESULTS.md, 3
+  seeds unless named): the mean for every row cost conjugation hit@10 0.687 -> 0.455 with 2 ranks; a mean over
+  the ranks that changed a row was the same (seed 0; nearly every row is changed by every rank); the sum for
+  every row made 4 ranks diverge in epoch 1 (seed 0), and so did the sum for the shared hot n-gram rows (seed
+  0; 0.642 with 2 ranks); the mean for all hot rows gave 0.530 / 0.527 with 2 ranks (seeds 0 / 1) and 0.429
+  with 4 (seed 0); this rule gives 0.592 (2 ranks) and 0.523 (4), against 0.686 for one process, with probe
+  -0.17 / -0.54 points, typos +0.02 / +0.04 and WS353 +0.04 / +0.04. The merge is written back as a change
+  (``row += merged - row_then``), so the
   updates this rank's threads made while the collective ran are kept. A rank whose share is done keeps taking
   part in the merges until every rank is done.
 * **Agreed steps.** Collectives must come in the same order on every rank, so the ranks meet every
@@ -52,6 +58,7 @@ import numpy as np
 import torch
 
 from ..errors import KofasttextError, TrainingError, UsageError
+from ..subwords import SubwordScheme
 
 #: How long the other ranks wait for rank 0 to read and encode the corpus (a big corpus takes minutes).
 PREPARE_TIMEOUT = timedelta(hours=2)
@@ -198,12 +205,12 @@ class Group:
             raise self._lost(error) from None
         return torch.nonzero(mask).squeeze(1).tolist()
 
-    def merge_rows(self, matrix: torch.Tensor, reference: torch.Tensor, rows: torch.Tensor, divisor: float) -> None:
-        """Give ``matrix[rows]`` every rank's change since ``reference[rows]``, summed and divided by ``divisor``
-        (see the module docstring)."""
+    def merge_rows(self, matrix: torch.Tensor, reference: torch.Tensor, rows: torch.Tensor, divisors) -> None:
+        """Give ``matrix[rows]`` every rank's change since ``reference[rows]``, summed and divided by ``divisors``
+        (a number, or float [len(rows), 1]; see the module docstring)."""
         current = matrix.index_select(0, rows)
         merged = reference.index_select(0, rows)
-        merged += self._sum(current - merged) / divisor
+        merged += self._sum(current - merged) / divisors
         matrix.index_add_(0, rows, merged - current)
         reference.index_copy_(0, rows, merged)
 
@@ -268,12 +275,18 @@ class Merging:
         device = parameters.input_matrix.device
         self.hot_input = torch.from_numpy(hot_input_rows(run.offsets, run.rows, hot, extra_input)).long().to(device)
         self.hot_output = torch.tensor([*range(hot), *extra_output], dtype=torch.long, device=device)
-        # The hot rows' changes are averaged, every other row's summed (the module docstring says why).
-        self.divisors = []
-        for matrix, hot_rows in ((parameters.input_matrix, self.hot_input), (parameters.output_matrix, self.hot_output)):
-            divisors = torch.ones(matrix.shape[0], 1, dtype=matrix.dtype, device=device)
-            divisors[hot_rows] = group.world_size
-            self.divisors.append(divisors)
+        # The hot words' own rows (row w is word w's, except with Bloom hashing, which has none) and </s>'s.
+        own_rows = [*range(0 if SubwordScheme.from_config(run.config).bloom else hot), *extra_input]
+        # What each row's summed change is divided by (the module docstring says why).
+        world = group.world_size
+        self.divisors = [
+            torch.ones(parameters.input_matrix.shape[0], 1, dtype=parameters.input_matrix.dtype, device=device),
+            torch.ones(parameters.output_matrix.shape[0], 1, dtype=parameters.output_matrix.dtype, device=device),
+        ]
+        self.divisors[0][self.hot_input] = world**0.5
+        self.divisors[0][torch.tensor(own_rows, dtype=torch.long, device=device)] = world
+        self.divisors[1][self.hot_output] = world
+        self.hot_divisors = (self.divisors[0][self.hot_input], self.divisors[1][self.hot_output])
         self.syncs = {"hot": 0, "full": 0}
         self.sync_seconds = 0.0
 
@@ -293,9 +306,8 @@ class Merging:
             self.group.merge_all(parameters.input_matrix, input_reference, self.divisors[0])
             self.group.merge_all(parameters.output_matrix, output_reference, self.divisors[1])
         else:
-            world = self.group.world_size
-            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, world)
-            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, world)
+            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, self.hot_divisors[0])
+            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, self.hot_divisors[1])
         self.syncs["full" if full else "hot"] += 1
         self.sync_seconds += time.monotonic() - started
 

@@ -5,12 +5,15 @@ The loop follows fastText's skip-gram (or CBOW): epochs over the corpus in file 
 with the subsampling probability (`Vocabulary.keep_probabilities`); each kept centre word gets a window
 half-width drawn uniformly from ``1..window`` and is paired with every kept word that close to it on the same
 line; the learning rate falls linearly from ``lr`` to 0 over all ``epoch * tokens`` corpus tokens. The minibatch
-arithmetic is in `steps`.
+arithmetic is in `steps`, the random draws (subsampling, windows, negatives) in `sampling`.
 
 Every line ends with fastText's end-of-line token ``</s>`` (`END_OF_LINE`): a word of the training run only,
 with its own input and output row and no n-grams, counted once per line (of those with a kept word), subsampled
 and drawn as a negative like any word. It is the last word of every line's window and is left out of the
 `Model` (its rows are not word vectors anyone queries; a checkpoint keeps them in its config to resume with).
+
+`TrainingRun` runs this loop or the device loop (`device_loop`: one worker, everything on the matrices'
+device, no host round trip per minibatch), with the same chunks, progress and checkpoints.
 
 Work is handed out in chunks of the corpus (`WorkQueue`), in corpus order, epoch after epoch, so one worker
 trains in exactly the order of the corpus, and every chunk draws its random numbers from its own seed, whichever

@@ -114,6 +114,7 @@ class Batch(NamedTuple):
     # The device loop's additions (None in the Hogwild loop, which keeps only real pairs):
     pair_weight: torch.Tensor | None = None  # float [P]: 1 for a real pair, 0 for an empty window slot
     row_capacity: int | None = None  # input words composed per occurrence, their rows padded to this many
+    cap_shared_rows: bool = False  # cap the input rows many words share, too (`_update_input`)
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -140,6 +141,12 @@ def distinct_words(words: torch.Tensor, subword_offsets: torch.Tensor, subword_r
     return inverse, counts, *gather_bags(unique, subword_offsets, subword_rows)
 
 
+def occurrences(index: torch.Tensor, size: int) -> torch.Tensor:
+    """int64 [size]: how often each of ``0..size - 1`` occurs in ``index``. Not ``torch.bincount``, which on CUDA
+    reads the largest value back to the host (a sync) even when given ``minlength``."""
+    return torch.zeros(size, dtype=torch.int64, device=index.device).index_add_(0, index, torch.ones_like(index))
+
+
 def occurrence_bags(words: torch.Tensor, subword_offsets: torch.Tensor, subword_rows: torch.Tensor, capacity: int):
     """Every occurrence in ``words`` its own bag of rows, padded to ``capacity`` rows, with no host sync.
 
@@ -149,7 +156,7 @@ def occurrence_bags(words: torch.Tensor, subword_offsets: torch.Tensor, subword_
     ``capacity`` must be at least the occurrences' rows together (the device loop computes it per chunk).
     """
     device = words.device
-    counts = torch.bincount(words, minlength=len(subword_offsets) - 1).index_select(0, words)
+    counts = occurrences(words, len(subword_offsets) - 1).index_select(0, words)
     starts = subword_offsets.index_select(0, words)
     lengths = subword_offsets.index_select(0, words + 1) - starts
     padding = (capacity - lengths.sum()).view(1)
@@ -170,13 +177,29 @@ def input_bags(words: torch.Tensor, parameters: Parameters, row_capacity: int | 
     return occurrence_bags(words, parameters.subword_offsets, parameters.subword_rows, row_capacity)
 
 
-def _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, grad, cap: int | None = None) -> None:
+def _update_input(
+    input_matrix, inverse, counts, flat_rows, bag_lengths, grad, cap: int | None = None, cap_shared_rows: bool = False
+) -> None:
     """Move each bag's word by the sum of its occurrences' ``grad`` (capped at ``cap`` occurrences' worth),
-    split evenly over its rows."""
+    split evenly over its rows.
+
+    With ``cap_shared_rows``, a row is also capped at ``cap`` words' worth of steps: a row's load is the sum,
+    over the bags that hold it, of the bag's (capped) occurrences divided by its rows (a word's step is split
+    over its ``n`` rows, so each row takes ``1 / n`` of it). The device loop's large minibatches need this: at
+    4,096 centres an n-gram that hundreds of the minibatch's words share (jamo endings such as ``다>``) summed
+    their stale steps until training diverged (NSMC jamo, epoch 1); at the Hogwild loop's 1,024 they do not.
+    """
     cap = cap or MAX_SUMMED_UPDATES
     word_grad = torch.zeros(len(counts), grad.shape[1], dtype=grad.dtype, device=grad.device).index_add_(0, inverse, grad)
-    word_grad *= (cap / counts.clamp(min=cap).to(grad.dtype) / bag_lengths.clamp(min=1)).unsqueeze(1)
+    worth = cap / counts.clamp(min=cap).to(grad.dtype)  # [bags]: the share of each occurrence that counts
+    per_row = worth / bag_lengths.clamp(min=1)
+    word_grad *= per_row.unsqueeze(1)
     steps = word_grad.repeat_interleave(bag_lengths, dim=0, output_size=len(flat_rows))
+    if cap_shared_rows:
+        bag_load = occurrences(inverse, len(counts)).to(grad.dtype) * per_row  # [bags]: what each row of a bag takes
+        row_load = bag_load.repeat_interleave(bag_lengths, output_size=len(flat_rows))  # [R]
+        load = torch.zeros(input_matrix.shape[0], dtype=grad.dtype, device=grad.device).index_add_(0, flat_rows, row_load)
+        steps *= (cap / load.clamp(min=cap)).index_select(0, flat_rows).unsqueeze(1)
     input_matrix.index_add_(0, flat_rows, steps)
 
 
@@ -192,7 +215,7 @@ def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) ->
     and frequent rows stable.
     """
     cap = cap or MAX_SUMMED_UPDATES
-    counts = torch.bincount(torch.cat(indices), minlength=nrows)
+    counts = occurrences(torch.cat(indices), nrows)
     scale = cap / counts.clamp(min=cap).to(torch.float32)
     return [scale.index_select(0, index) for index in indices]
 
@@ -243,7 +266,7 @@ def _update_output(output_matrix, inputs, targets, target_input, negatives, nega
 def _pairs_per_centre(batch: Batch) -> torch.Tensor:
     """float [B]: each centre's pairs (of weight 1)."""
     if batch.pair_weight is None:
-        return torch.bincount(batch.pair_centre, minlength=len(batch.centres)).to(torch.float32)
+        return occurrences(batch.pair_centre, len(batch.centres)).to(torch.float32)
     return torch.zeros(len(batch.centres), device=batch.centres.device).index_add_(0, batch.pair_centre, batch.pair_weight)
 
 
@@ -258,7 +281,7 @@ def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     loss, hidden_grad = _update_output(
         output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr, batch.pair_weight
     )
-    _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad)
+    _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad, cap_shared_rows=batch.cap_shared_rows)
     return loss
 
 
@@ -285,5 +308,8 @@ def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     loss, hidden_grad = _update_output(
         output_matrix, hidden, centres, index, negatives, negative_weight, batch.lr, has_context
     )
-    _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre))
+    _update_input(
+        input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre),
+        cap_shared_rows=batch.cap_shared_rows,
+    )
     return loss

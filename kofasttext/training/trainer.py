@@ -5,7 +5,8 @@
 3. corpus: read and encoded as word ids, or taken from its cache (`corpus.encode_corpus`);
 4. subwords: every vocabulary word's rows computed once, rows kept only for used buckets
    (`subwords.subword_table`, `subwords.compact_buckets`);
-5. the Hogwild loop (`loop.TrainingRun`), with progress and checkpoints;
+5. the loop (`loop.TrainingRun`): Hogwild threads (`loop`) or, by default on CUDA, the device loop
+   (`device_loop`), with progress and checkpoints;
 6. the `Model`, its config recording every option and semantic choice.
 
 Under torchrun (`distributed`), rank 0 runs phases 1-4 and sends the result to every rank; each rank then runs
@@ -51,8 +52,6 @@ def train(
     sample: float = 1e-4,
     threads: int | None = None,
     device: str = "cpu",
-    loop: str | None = None,
-    batch_size: int | None = None,
     seed: int = 0,
     progress: bool = True,
     column: str | int | None = None,
@@ -63,6 +62,8 @@ def train(
     pretokenizer="whitespace",
     table_rows: int | None = None,
     hash_count: int | None = None,
+    loop: str | None = None,
+    batch_size: int | None = None,
 ) -> Model:
     """Train subword word vectors on a Korean corpus.
 
@@ -84,13 +85,6 @@ def train(
         that `Model.save_floret` writes for spaCy.
     hash_count : int, optional
         With ``table_rows``: rows each word and n-gram is hashed to, 1-4 (default `DEFAULT_HASH_COUNT`).
-    threads : int, optional
-        Worker threads (default: the cores this process may use; under torchrun, those cores shared among the
-        machine's ranks). With
-        ``threads=1`` a seed gives bit-identical vectors on every run; with more,
-        the interleaving of updates varies, and so do results, within noise.
-    device : {"cpu", "cuda"}
-        Where the matrices live.
     loop : {"hogwild", "device"}, optional
         How minibatches are made (`LOOPS`): ``"hogwild"``, worker threads on the host (the default on the CPU),
         or ``"device"``, everything drawn and trained on the device with no host round trip per minibatch (the
@@ -99,6 +93,13 @@ def train(
         Centre words per minibatch (default 1024, and 16384 with the device loop on ``cuda``; a small corpus
         gets fewer, so that an epoch has at least 256 minibatches). Larger is faster and less exact: a
         minibatch's updates are all computed from the matrices as they were at its start.
+    threads : int, optional
+        Worker threads (default: the cores this process may use; under torchrun, those cores shared among the
+        machine's ranks). With
+        ``threads=1`` a seed gives bit-identical vectors on every run; with more,
+        the interleaving of updates varies, and so do results, within noise.
+    device : {"cpu", "cuda"}
+        Where the matrices live.
     seed : int
         Seeds initialisation, subsampling, windows and negatives.
     progress : bool
