@@ -341,6 +341,24 @@ class SubwordScheme:
             grams = grams + self.extra(word)
         return grams
 
+    def wrapped_forms(self, words: list[str]) -> str:
+        """One string that holds every n-gram of ``words`` (but the extra ones) as a substring: each word's
+        ``<word>`` and, for a jamo range, ``<jamo form>``, one a line. An n-gram no vocabulary word has is not
+        in it, though its bucket may be a vocabulary word's (hash collisions), so `Model.knows` searches it.
+
+        Examples
+        --------
+        >>> forms = SubwordScheme.create("syllable", minn=2, maxn=3).wrapped_forms(["몰랐다", "영화"])
+        >>> "<몰랐" in forms, "랐다>" in forms, "<뷁" in forms
+        (True, True, False)
+        """
+        forms = []  # a Bloom scheme's whole-word entry is one of these forms too
+        if self.syllable_range:
+            forms += [BOW + word + EOW for word in words]
+        if self.jamo_range:
+            forms += [BOW + to_jamo(word) + EOW for word in words]
+        return "\n".join(forms)  # no n-gram holds a line end, so none matches across two words
+
     def bucket_ids(self, ngrams: list[str]) -> np.ndarray:
         """``hash % bucket`` of each n-gram (add `first_bucket_row` for its row id): fastText's hash, or
         with Bloom hashing floret's `rows_per_ngram` keys of each, n-gram by n-gram."""
