@@ -76,6 +76,12 @@ def _command(commands, name: str, help: str) -> argparse.ArgumentParser:
     return commands.add_parser(name, help=help, description=help, formatter_class=_HelpWithDefaults)
 
 
+_ALLOW_BINARY_HELP = (
+    "read a file whose start is not text (over 1 in 5 characters of its first MiB control characters or invalid "
+    "UTF-8), which is refused otherwise"
+)
+
+
 def _add_train_parser(commands) -> None:
     train = _command(commands, "train", "train vectors on a corpus")
     train.add_argument("corpus", help=".txt, .txt.gz, or .tsv (with --column)")
@@ -135,6 +141,7 @@ def _add_train_parser(commands) -> None:
         help="save OUTPUT.checkpoint this often (default: only on Ctrl-C)",
     )
     train.add_argument("--resume", action="store_true", help="continue the run saved in OUTPUT.checkpoint")
+    train.add_argument("--allow-binary", action="store_true", help=_ALLOW_BINARY_HELP)
     train.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -251,6 +258,7 @@ def _add_corpus_parser(commands) -> None:
     prepare.add_argument("--jsonl-field", default="text", help="text field of .jsonl records")
     prepare.add_argument("--min-chars", type=_positive_int, default=1, help="drop shorter lines")
     prepare.add_argument("--keep-duplicates", action="store_true", help="keep exact repeats of a line")
+    prepare.add_argument("--allow-binary", action="store_true", help=_ALLOW_BINARY_HELP)
     prepare.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -307,6 +315,7 @@ def _train(args) -> None:
         pretokenizer=args.pretokenizer,
         table_rows=args.table_rows,
         hash_count=args.hash_count,
+        allow_binary=args.allow_binary,
     )
     if not writer:
         return
@@ -319,15 +328,17 @@ def _train(args) -> None:
 
 def _neighbors(args) -> None:
     from .loader import load
+    from .queries import query_word
 
     model = load(args.model)
-    pairs = model.most_similar(args.word, topn=args.k)
+    word = query_word(args.word)
     has_subwords = model.config.get("subwords", "none") != "none"
-    if args.word not in model and has_subwords:
-        print(f"({args.word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
-    if not pairs:
+    if not model.knows(word):
         why = "none of its subwords is known to this model" if has_subwords else "it is not in this model's vocabulary"
-        print(f"(no vector for {args.word}: {why})", file=sys.stderr)
+        raise UsageError(f"no neighbours for {word}: {why}")
+    pairs = model.most_similar(word, topn=args.k)
+    if word not in model and has_subwords:
+        print(f"({word} is not in the vocabulary: its vector is the sum of its subwords)", file=sys.stderr)
     for neighbour, score in pairs:
         print(f"{neighbour}\t{score:.4f}")
 
@@ -340,11 +351,16 @@ def _analogy(args) -> None:
 
 
 def _vector(args) -> None:
-    from .interop.vec import vec_lines
+    from .interop.vec import vec_line
     from .loader import load
+    from .queries import query_word
 
-    for line in vec_lines(load(args.model), args.words):
-        print(line)
+    words = [query_word(word) for word in args.words]
+    model = load(args.model)
+    for word in words:
+        if not model.knows(word):
+            print(f"({word} has no known subword: its vector is zero or noise from shared hash buckets)", file=sys.stderr)
+        print(vec_line(word, model.get_word_vector(word)))
 
 
 def _word_list(path: str) -> list[str]:
@@ -362,12 +378,15 @@ def _word_list(path: str) -> list[str]:
 
 def _export(args) -> None:
     from .loader import load
+    from .model import Model
 
     _check_output_path(args.output)
     if args.words and args.format in ("fasttext", "floret"):
         raise UsageError(f"--words is for --format vec and gensim: a {args.format} file composes any word itself")
     extra = _word_list(args.words) if args.words else []
     model = load(args.model)
+    if not isinstance(model, Model):
+        raise UsageError(f"{args.model} is not a subword model: only subword models export")
     if args.format == "fasttext":
         model.save_fasttext(args.output)
         buckets = model.scheme.bucket if model.scheme.name != "none" else 0
@@ -453,12 +472,14 @@ def _to_stderr(line: str) -> None:
 
 def _classify(args) -> None:
     from .classify import TextClassifier, read_labelled
-    from .corpus import iter_lines
+    from .corpus import check_text, iter_lines
 
     if args.classify_command == "predict":
         if bool(args.texts) == bool(args.input):
             raise UsageError("give texts to classify or --input FILE (one of the two)")
         classifier = TextClassifier.load(args.classifier)
+        if args.input:
+            check_text(args.input)
         texts = args.texts or list(iter_lines(args.input, column=args.text_column))
         for text, label, probability in zip(texts, *classifier.predict_with_probability(texts)):
             print(f"{label}\t{probability:.4f}\t{text}")
@@ -502,6 +523,7 @@ def _corpus(args) -> None:
         jsonl_field=args.jsonl_field,
         min_chars=args.min_chars,
         dedupe=not args.keep_duplicates,
+        allow_binary=args.allow_binary,
     )
     print(
         f"{args.output}: {stats.lines_out:,} lines from {stats.files} file{'s' if stats.files != 1 else ''} "

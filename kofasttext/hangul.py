@@ -33,14 +33,16 @@ JONG_FILLER = "\ufdd0"
 
 # A regular expression, not str.translate with a table: translate looks every character up in a dict, which was
 # a sixth of the time of encoding a corpus (profiled on 100K NSMC lines); the expression scans in C.
-_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# Noncharacters, and lone surrogates: not characters (a Python string may hold one, from a bad decode or a "\ud800"
+# in code), UTF-8 cannot encode them, and every hash and every file write would fail on one.
+_REPLACED = re.compile("[\ufdd0-\ufdef\ud800-\udfff]")
 
 
 def normalize(text: str) -> str:
     """Bring text to the form every other step expects.
 
     NFC (so NFD-encoded Hangul such as macOS file names gives the same words),
-    noncharacters replaced by U+FFFD (they are reserved for `JONG_FILLER`).
+    noncharacters replaced by U+FFFD (they are reserved for `JONG_FILLER`), and so are lone surrogates.
     Compatibility jamo (ㅋㅋ, ㅠㅠ) and all other characters are kept as they are.
 
     Examples
@@ -50,7 +52,7 @@ def normalize(text: str) -> str:
     >>> normalize("ㅋㅋㅋ 재밌다")
     'ㅋㅋㅋ 재밌다'
     """
-    return _NONCHARACTERS.sub("\ufffd", unicodedata.normalize("NFC", text))
+    return _REPLACED.sub("\ufffd", unicodedata.normalize("NFC", text))
 
 
 def is_syllable(char: str) -> bool:

@@ -83,6 +83,7 @@ class Model(VectorQueries):
         self.averages_rows = config.get("word_vector") == "mean"
         self._word_vectors = None
         self._unit_vectors = None
+        self._wrapped_forms = None  # built by `knows` on first use
 
     # -- what the model is -------------------------------------------------
     @property
@@ -144,6 +145,29 @@ class Model(VectorQueries):
         stored = position < len(self.used_buckets)
         stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
         return position[stored] + first_bucket
+
+    def knows(self, word: str) -> bool:
+        """Whether the model learnt anything about ``word``: it is in the vocabulary, or one of its n-grams is
+        an n-gram of a vocabulary word. A word whose n-gram rows exist only because other n-grams hash to the
+        same buckets (with 2M buckets and a large vocabulary, most words' rows do) is not known: its vector is
+        the noise of those collisions. The first call joins the vocabulary's forms into one searched string
+        (a few MB for 100K words); each call then searches it once per n-gram.
+
+        Examples
+        --------
+        >>> model.knows("몰랐겠지"), model.knows("뷁")  # doctest: +SKIP
+        (True, False)
+        """
+        word = normalize(word)
+        if self.vocab.id(word) >= 0:
+            return True
+        ngrams = self.scheme.ngrams(word)
+        if not ngrams or self.scheme.name == "none":
+            return False
+        if self._wrapped_forms is None:
+            self._wrapped_forms = self.scheme.wrapped_forms(self.vocab.words)
+        forms = self._wrapped_forms
+        return any(gram in forms for gram in ngrams)
 
     def get_word_vector(self, word: str) -> np.ndarray:
         """Vector of any word: the sum of its subword rows (zeros if it has none); for a model read from a
@@ -420,13 +444,15 @@ class Model(VectorQueries):
         else:
             input_matrix = arrays["input_matrix"]
         if (
-            input_matrix.shape[0] != expected_rows
+            len(input_matrix.shape) != 2  # a QuantizedMatrix has a shape, not an ndim
+            or input_matrix.shape[0] != expected_rows
             or arrays["counts"].shape != (nwords,)
             or arrays["subword_offsets"].shape != (nwords + 1,)
             or output_matrix is not None
             and output_matrix.shape != (nwords, input_matrix.shape[1])
         ):
             raise ModelFileError(f"{source} is damaged: its arrays do not match its vocabulary")
+        _check_subword_table(arrays["subword_offsets"], arrays["subword_rows"], used_buckets, scheme, expected_rows, source)
         vocab = Vocabulary(words, np.asarray(arrays["counts"], dtype=np.int64))
         return cls(
             config,
@@ -438,6 +464,24 @@ class Model(VectorQueries):
             used_buckets,
             pretokenizer,
         )
+
+
+def _check_subword_table(offsets, rows, used_buckets, scheme: SubwordScheme, nrows: int, source: str) -> None:
+    """A `ModelFileError` unless the subword table indexes the input matrix: a damaged row id would
+    otherwise fail (or read another row) at the first query of its word, long after loading. One pass over
+    the table (a few MB for 100K words), done once per load."""
+    damaged = ModelFileError(f"{source} is damaged: its subword table does not index its input matrix")
+    if offsets.dtype.kind != "i" or rows.dtype.kind != "i" or rows.ndim != 1:
+        raise damaged
+    if int(offsets[0]) != 0 or int(offsets[-1]) != len(rows) or (np.diff(offsets) < 0).any():
+        raise damaged
+    if len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= nrows):
+        raise damaged
+    if used_buckets is not None and len(used_buckets):
+        if used_buckets.dtype.kind != "i" or used_buckets.ndim != 1:
+            raise damaged
+        if int(used_buckets[0]) < 0 or int(used_buckets[-1]) >= scheme.bucket or (np.diff(used_buckets) <= 0).any():
+            raise damaged
 
 
 def _fits_int32(values: np.ndarray) -> bool:

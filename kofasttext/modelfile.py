@@ -15,7 +15,9 @@ key, so the format version did not change.
 
 Loading checks the magic (another program's file), the version (a newer
 kofasttext's file), the header and that the file is exactly ``file_size`` bytes
-(a truncated copy), before anything is mapped. Nothing in the file is executed:
+(a truncated copy), before anything is mapped; every size the header gives is bounded by the file's real
+size before anything is allocated (exact integer arithmetic: a flipped bit cannot overflow a product into a
+small number). Nothing in the file is executed:
 JSON and raw numbers only. Saving goes through `files.atomic_write`, so a crash
 leaves the old file or the new one, never half of one.
 """
@@ -23,6 +25,7 @@ leaves the old file or the new one, never half of one.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from typing import NamedTuple
@@ -146,8 +149,17 @@ def _copy_into(source, out, offset: int, nbytes: int, chunk: int = 1 << 24) -> N
     out.flush()
 
 
+def _whole(value) -> int:
+    """A header's size or offset: a JSON integer (a float or a string there is damage, not a number)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{value!r} is not an integer")
+    return value
+
+
 def read_model_file(path: str) -> ContainerFile:
     """Check and open a kofasttext file of any kind; arrays come back as read-only memory maps."""
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a directory, not a model file")
     if not os.path.isfile(path):
         raise ModelFileError(f"model file not found: {path}")
     size = os.path.getsize(path)
@@ -166,25 +178,28 @@ def read_model_file(path: str) -> ContainerFile:
             raise ValueError("short header")
         header = json.loads(header_bytes)
         expected_size = int(header["file_size"])
-        config, words = dict(header["config"]), list(header["words"])
+        config, words = header["config"], header["words"]
+        if not isinstance(config, dict) or not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise TypeError("config or words of the wrong type")
         kind = header["kind"] if "kind" in header else _legacy_kind(config)
         layout = {
-            name: (spec["dtype"], tuple(int(n) for n in spec["shape"]), int(spec["offset"]))
+            name: (spec["dtype"], tuple(_whole(n) for n in spec["shape"]), _whole(spec["offset"]))
             for name, spec in header["arrays"].items()
         }
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # RecursionError: JSON nested deep
         raise ModelFileError(f"{path} is damaged: its header cannot be read") from None
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ModelFileError(f"{path} holds {kind!r}, which this kofasttext does not know (a newer version's file?)")
     if size != expected_size:
         raise ModelFileError(f"{path} is truncated or damaged: {size} bytes, expected {expected_size}")
     arrays = {}
     for name, (dtype, shape, offset) in layout.items():
-        if dtype not in _DTYPES or min(shape, default=0) < 0 or offset < 0:
+        if not isinstance(dtype, str) or dtype not in _DTYPES or offset < 0 or not all(0 <= n <= size for n in shape):
             raise ModelFileError(f"{path} is damaged: array {name!r} is described wrongly")
-        if offset + int(np.prod(shape)) * np.dtype(dtype).itemsize > size:
+        count = math.prod(shape)  # a Python int: never wraps around as numpy's int64 product would
+        if offset + count * np.dtype(dtype).itemsize > size:
             raise ModelFileError(f"{path} is damaged: array {name!r} runs past the end of the file")
-        if np.prod(shape) == 0:
+        if count == 0:
             arrays[name] = np.zeros(shape, dtype=dtype)
         else:
             arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)

@@ -8,6 +8,10 @@ mixed into, so a subword model (`kofasttext.Model`) and a count model
 - ``dim``: the vector length
 - ``word_vectors()``: ``[len(words), dim]`` float32
 - ``get_word_vector(word)``: the vector of any word, zeros when it has none
+
+A query word that is empty or only whitespace is refused (`query_word`): its "vector" would be that of the
+boundary n-grams ``<`` and ``>`` alone, which every word shares. An analogy refuses a word the model does not
+know (`knows`), since ``b - a + c`` without one of its terms answers another question.
 """
 
 from __future__ import annotations
@@ -16,6 +20,27 @@ import numpy as np
 
 from .errors import UsageError
 from .hangul import normalize
+
+
+def query_word(word: str) -> str:
+    """``word``, unless it is empty or only whitespace (a `UsageError` then): what a query verb may look up.
+
+    Examples
+    --------
+    >>> query_word("몰랐겠지")
+    '몰랐겠지'
+    >>> query_word(" ")
+    Traceback (most recent call last):
+    ...
+    kofasttext.errors.UsageError: the word ' ' is only whitespace: give a word
+    """
+    if not isinstance(word, str):
+        raise UsageError(f"a query word must be a str, got {type(word).__name__}")
+    if not word:
+        raise UsageError("the word is empty: give a word")
+    if not word.strip():
+        raise UsageError(f"the word {word!r} is only whitespace: give a word")
+    return word
 
 
 class VectorQueries:
@@ -35,6 +60,11 @@ class VectorQueries:
 
     def __len__(self) -> int:
         return len(self.vocab)
+
+    def knows(self, word: str) -> bool:
+        """Whether the model learnt anything about ``word``: here, whether it is in the vocabulary (a subword
+        model also knows a word one of whose n-grams a vocabulary word has: `Model.knows`)."""
+        return self._word_id(word) >= 0
 
     def _word_id(self, word: str) -> int:
         """Row of ``word`` (normalised as a query) in ``words``, or -1."""
@@ -56,7 +86,7 @@ class VectorQueries:
         >>> model.similarity("몰랐다", "몰랐겠지")  # doctest: +SKIP
         0.755
         """
-        a, b = self.get_word_vector(first), self.get_word_vector(second)
+        a, b = self.get_word_vector(query_word(first)), self.get_word_vector(query_word(second))
         norms = float(np.linalg.norm(a) * np.linalg.norm(b))
         return float(a @ b / norms) if norms > 0 else 0.0
 
@@ -85,6 +115,8 @@ class VectorQueries:
         negative = [negative] if isinstance(negative, str) else list(negative)
         if not positive and not negative:
             raise UsageError("most_similar needs at least one word")
+        for word in positive + negative:
+            query_word(word)
         if topn < 1:
             return []
         query = np.zeros(self.dim, dtype=np.float32)
@@ -111,8 +143,23 @@ class VectorQueries:
     def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
         """Solve ``a : b = c : ?`` with 3CosAdd (``b - a + c``).
 
+        Raises
+        ------
+        UsageError
+            A word is empty, or unknown to the model (`knows`: not in the vocabulary, and no n-gram a vocabulary
+            word has): its vector is zero or only other n-grams' rows met in a hash bucket, and the sum would
+            answer a different question.
+
         Examples
         --------
         >>> model.analogy("서울", "한국", "도쿄")  # 일본 on a model that knows geography  # doctest: +SKIP
         """
+        words = [query_word(word) for word in (a, b, c)]
+        unknown = list(dict.fromkeys(word for word in words if not self.knows(word)))
+        if unknown:
+            names = ", ".join(unknown)
+            verb = "is" if len(unknown) == 1 else "are"
+            raise UsageError(
+                f"{names} {verb} unknown to this model (no known subword): no answer to {a} : {b} = {c} : ? means anything"
+            )
         return self.most_similar(positive=[b, c], negative=[a], topn=topn)

@@ -160,6 +160,10 @@ def char_ngram_buckets(texts: list[str], minn: int, maxn: int, bucket: int) -> t
     ends = np.repeat(np.cumsum(lengths), lengths)  # per position: where its text ends
     starts = ends - np.repeat(lengths, lengths)
     utf8 = _utf8_sign_extended(code_points)  # [positions, 4] bytes, -1 where a code point has fewer
+    # No n-gram is longer than the longest wrapped text: a huge maxn (a damaged file's) must not size the arrays.
+    maxn = min(maxn, int(lengths.max()))
+    if maxn < minn:
+        return np.zeros(len(texts), dtype=np.int64), np.zeros(0, dtype=np.int64)
     width = maxn - minn + 1
     ids = np.zeros((len(code_points), width), dtype=np.int64)  # [start position, length]: the output order
     keep = np.zeros((len(code_points), width), dtype=bool)
@@ -340,6 +344,24 @@ class SubwordScheme:
         if self.extra is not None:
             grams = grams + self.extra(word)
         return grams
+
+    def wrapped_forms(self, words: list[str]) -> str:
+        """One string that holds every n-gram of ``words`` (but the extra ones) as a substring: each word's
+        ``<word>`` and, for a jamo range, ``<jamo form>``, one a line. An n-gram no vocabulary word has is not
+        in it, though its bucket may be a vocabulary word's (hash collisions), so `Model.knows` searches it.
+
+        Examples
+        --------
+        >>> forms = SubwordScheme.create("syllable", minn=2, maxn=3).wrapped_forms(["몰랐다", "영화"])
+        >>> "<몰랐" in forms, "랐다>" in forms, "<뷁" in forms
+        (True, True, False)
+        """
+        forms = []  # a Bloom scheme's whole-word entry is one of these forms too
+        if self.syllable_range:
+            forms += [BOW + word + EOW for word in words]
+        if self.jamo_range:
+            forms += [BOW + to_jamo(word) + EOW for word in words]
+        return "\n".join(forms)  # no n-gram holds a line end, so none matches across two words
 
     def bucket_ids(self, ngrams: list[str]) -> np.ndarray:
         """``hash % bucket`` of each n-gram (add `first_bucket_row` for its row id): fastText's hash, or

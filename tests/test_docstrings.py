@@ -19,6 +19,7 @@ MODULES = [
     "kofasttext.vocab",
     "kofasttext.corpus",
     "kofasttext.corpus.encode",
+    "kofasttext.corpus.read",
     "kofasttext.model",
     "kofasttext.training.trainer",
     "kofasttext.evaluate.oov",

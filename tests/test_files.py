@@ -78,3 +78,20 @@ def test_data_and_cache_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("KOFASTTEXT_CACHE", str(tmp_path / "cache"))
     assert environment.cache_dir() == tmp_path / "cache"
     assert environment.available_cores() >= 1
+
+
+def test_a_dead_writers_temporary_is_removed_by_the_next_write_and_a_live_ones_is_not(tmp_path):
+    target = tmp_path / "m.kft"
+    dead = tmp_path / ".m.kft.abcd1234.part"  # what a killed writer leaves: named as mkstemp names, unlocked
+    dead.write_bytes(b"half a model")
+    other = tmp_path / ".m.kft.x.abcd1234.part"  # a temporary of another target (m.kft.x)
+    other.write_bytes(b"not ours")
+    live = PendingFile(target)  # holds its lock until it commits
+    assert not dead.exists() and other.exists()
+    live.file.write(b"first")
+    with atomic_write(target) as out:  # a second writer of the same target meanwhile
+        out.write(b"second")
+    assert os.path.exists(live.temporary), "a live writer's temporary was taken for a dead one's"
+    live.commit()
+    assert target.read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.kft.x.abcd1234.part", "m.kft"]

@@ -43,7 +43,7 @@ import time
 import numpy as np
 
 from .. import pretokenizers
-from ..corpus import encode_with_progress, fit_pretokenizer
+from ..corpus import check_text, encode_with_progress, fit_pretokenizer
 from ..errors import CorpusError, ModelFileError, UsageError
 from ..modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
@@ -78,6 +78,7 @@ def train_ppmi(
     progress: bool = True,
     seed: int = 0,
     pretokenizer="whitespace",
+    allow_binary: bool = False,
 ) -> PPMIModel:
     """Count-based word vectors: PPMI of co-occurrences, reduced by truncated SVD.
 
@@ -109,6 +110,8 @@ def train_ppmi(
     pretokenizer : str or dict
         What counts as a word, as for `kofasttext.train` (``"whitespace"``,
         ``"kiwi:join"``, ``"sentencepiece"``, ...); stored in the model.
+    allow_binary : bool
+        Read a corpus whose start is not text too, as for `kofasttext.train`.
 
     Returns
     -------
@@ -148,6 +151,8 @@ def train_ppmi(
 
     bar = Progress(progress)
     started = time.monotonic()
+    if not allow_binary:
+        check_text(corpus_path)
     try:
         words = fit_pretokenizer(pretokenizers.create(pretokenizer), corpus_path, column, int(seed), bar)
         corpus = encode_with_progress(corpus_path, min_count, column, words, bar)

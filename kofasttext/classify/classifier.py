@@ -181,6 +181,17 @@ class _Network(nn.Module):
         return self.output(self.dropout(torch.cat(pooled, dim=1)))
 
 
+def _check_stored_network(state: dict, rows: int, dim: int, classes: int, settings: ClassifierSettings) -> None:
+    """A `ValueError` unless ``state`` (read from a file) has every tensor of the network its settings describe,
+    in its shape. The network is laid out on the meta device first, which allocates nothing, so a damaged
+    setting (a huge ``filters``) is caught before memory is asked for."""
+    with torch.device("meta"):
+        expected = _Network(rows, dim, classes, settings).state_dict()
+    for name, tensor in expected.items():
+        if name not in state or tuple(state[name].shape) != tuple(tensor.shape):
+            raise ValueError(f"its network does not match its settings ({name})")
+
+
 class TextClassifier:
     """A text classifier whose words are the model's subword compositions.
 
@@ -417,6 +428,7 @@ class TextClassifier:
                 classifier._tuned_rows = np.arange(len(arrays["input_matrix"]), dtype=np.int64)
                 state["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
             rows = len(classifier._tuned_rows)
+            _check_stored_network(state, rows, model.dim, len(classifier.classes), classifier.settings)
             network = _Network(rows, model.dim, len(classifier.classes), classifier.settings)
             network.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as error:

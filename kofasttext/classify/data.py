@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..corpus import TSV_SUFFIXES, iter_lines
+from ..corpus import TSV_SUFFIXES, check_text, iter_lines
 from ..errors import CorpusError, UsageError
 
 
@@ -48,10 +48,12 @@ def check_labels(labels, count: int) -> tuple[list, np.ndarray]:
 def read_labelled(path: str, text_column: str = "document", label_column: str = "label") -> tuple[list[str], list]:
     """Texts and labels of a ``.tsv`` file with a header (NSMC's ``id document label``).
 
-    Labels that are all ``0``/``1`` become integers; others stay strings.
+    Labels that are all ``0``/``1`` become integers; others stay strings. A file that is not text
+    (`kofasttext.corpus.check_text`) is refused.
     """
     if not path.lower().endswith(TSV_SUFFIXES):
         raise UsageError(f"{path} is not a .tsv file; labelled data needs a header and a {label_column!r} column")
+    check_text(path)
     texts = list(iter_lines(path, column=text_column))
     labels = [label.strip() for label in iter_lines(path, column=label_column)]
     if not texts:

@@ -1,6 +1,7 @@
 """From text files to what training reads.
 
-- `read`: the text lines of a .txt, .txt.gz or .tsv column, streamed (`iter_lines`);
+- `read`: the text lines of a .txt, .txt.gz or .tsv column, streamed (`iter_lines`), and the check that a file
+  is text at all (`check_text`);
 - `encode`: the vocabulary and the corpus as one int32 array of word ids (`encode_corpus`), in one streaming
   read, and the pretokeniser fitted to a corpus when it learns from one (`fit_pretokenizer`);
 - `cache`: the encoded corpus kept beside the input and reused while nothing changed;
@@ -16,13 +17,14 @@ Examples
 
 from .encode import EncodedCorpus, encode_corpus, encode_with_progress, fit_pretokenizer
 from .prepare import PrepareStats, fold_line, prepare_corpus
-from .read import TSV_SUFFIXES, ReadStats, decode_line, iter_lines
+from .read import TSV_SUFFIXES, ReadStats, check_text, decode_line, iter_lines
 
 __all__ = [
     "TSV_SUFFIXES",
     "EncodedCorpus",
     "PrepareStats",
     "ReadStats",
+    "check_text",
     "decode_line",
     "encode_corpus",
     "encode_with_progress",

@@ -3,8 +3,9 @@ user cache folder), reused while the input, ``min_count`` and the pretokeniser a
 
 The cache of one input and setting is named ``.NAME.<settings hash>.kftcache``. Its key (`cache_key`) holds the
 input's absolute path, size and mtime, the column, ``min_count``, ``max_words``, the pretokeniser's key and
-`CACHE_VERSION`; `load_cache` checks the key and the arrays and gives None for a stale or damaged file, which is then
-rebuilt. The token array is memory-mapped from the file (copy-on-write), never read into memory.
+`CACHE_VERSION`; `load_cache` checks the key and the arrays (word ids within the vocabulary, line starts in
+order) and gives None for a stale or damaged file, which is then rebuilt. The token array is memory-mapped from
+the file (copy-on-write), never read into memory.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def load_cache(cache_path: str, key: dict) -> tuple[np.ndarray, np.ndarray, Voca
             or len(line_starts) < 2
             or int(line_starts[0]) != 0
             or int(line_starts[-1]) != len(tokens)
+            or (np.diff(line_starts) < 0).any()
+            # A damaged id would index past the tables in training: one pass over the tokens, once per load.
+            or len(tokens) and (int(tokens.min()) < 0 or int(tokens.max()) >= len(words))
         ):
             return None
         saved = config["stats"]

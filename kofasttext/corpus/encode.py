@@ -18,6 +18,7 @@ reduce step on, pass 1 only counts, and pass 2 reads and pretokenises the text a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -116,7 +117,8 @@ class ProvisionalText:
     """Pass 1's record of the text: each token's provisional id (int32: the rank of its word's first
     appearance) and each line's token count (int64), appended to two temporary files.
 
-    ``complete`` turns False (and the files are let go) when a reduce step makes the ids useless.
+    ``complete`` turns False (and the files are let go) when a reduce step makes the ids useless, or when
+    the files cannot be written (no room: the record only saves reading the text twice).
     """
 
     def __init__(self, folders: list[str]):
@@ -125,8 +127,13 @@ class ProvisionalText:
         self._lengths = _scratch_file(folders)
 
     def append(self, ids: np.ndarray, lengths: np.ndarray) -> None:
-        self._ids.write(ids.astype("<i4", copy=False).tobytes())
-        self._lengths.write(lengths.astype("<i8", copy=False).tobytes())
+        if not self.complete:
+            return
+        try:
+            self._ids.write(ids.astype("<i4", copy=False).tobytes())
+            self._lengths.write(lengths.astype("<i8", copy=False).tobytes())
+        except OSError:  # no room for the record (a full disk, a file size limit): pass 2 reads the text again
+            self.abandon()
 
     def abandon(self) -> None:
         self.complete = False
@@ -151,8 +158,9 @@ class ProvisionalText:
                 first, before = last, end
 
     def close(self) -> None:
-        self._ids.close()
-        self._lengths.close()
+        for file in (self._ids, self._lengths):
+            with contextlib.suppress(OSError):  # closing flushes: on a full disk that fails again
+                file.close()
 
 
 class _IdCounter:
@@ -463,8 +471,14 @@ def _encode_into_cache(write_tokens, vocab, stats, cache_path, key) -> EncodedCo
 def _encode_uncached(write_tokens, vocab, stats) -> EncodedCorpus:
     with tempfile.TemporaryFile() as tokens_out:
         starts_out = io.BytesIO()
-        ntokens, _ = write_tokens(tokens_out, starts_out)
-        tokens_out.flush()
+        try:
+            ntokens, _ = write_tokens(tokens_out, starts_out)
+            tokens_out.flush()
+        except OSError as error:
+            if error.filename is not None or error.errno is None:
+                raise
+            # A full disk names no file: say where the ids were going (TMPDIR chooses another place).
+            raise OSError(error.errno, error.strerror, f"the corpus ids' temporary file in {tempfile.gettempdir()}") from None
         # The map outlives the (already unlinked) file.
         tokens = np.memmap(tokens_out, dtype=np.int32, mode="c", shape=(ntokens,)) if ntokens else np.zeros(0, np.int32)
     line_starts = np.frombuffer(starts_out.getbuffer(), dtype="<i8").astype(np.int64)

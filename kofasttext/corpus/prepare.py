@@ -20,7 +20,7 @@ from ..errors import CorpusError, UsageError
 from ..files import atomic_write, text_writer
 from ..hangul import normalize
 from ..progress import Progress, format_count
-from .read import ReadStats, iter_lines
+from .read import ReadStats, check_text, iter_lines
 
 #: Suffixes `prepare_corpus` reads, longest first so ``.jsonl.gz`` wins over ``.gz``.
 TEXT_SUFFIXES = (".txt.gz", ".txt", ".gz")
@@ -163,6 +163,7 @@ def prepare_corpus(
     jsonl_field: str = "text",
     min_chars: int = 1,
     dedupe: bool = True,
+    allow_binary: bool = False,
 ) -> PrepareStats:
     """Stream text files into one normalised training corpus, one document per line.
 
@@ -204,6 +205,8 @@ def prepare_corpus(
         ~0.7 GB for 10M distinct lines; turn it off for larger corpora. Two
         different lines share a hash with probability ~n^2 / 2^65 (3e-6 for
         10M lines), and then the later one is dropped.
+    allow_binary : bool
+        Read a source whose start is not text too; by default one is refused (`kofasttext.corpus.check_text`).
 
     Returns
     -------
@@ -213,7 +216,7 @@ def prepare_corpus(
     ------
     CorpusError
         A missing source, no readable file, a file that cannot be read (corrupt
-        gzip, UTF-16), a jsonl line without ``jsonl_field``, or no line left to write.
+        gzip, UTF-16, not text), a jsonl line without ``jsonl_field``, or no line left to write.
     UsageError
         ``output`` is a folder or its folder does not exist; ``min_chars`` < 1.
 
@@ -242,6 +245,9 @@ def prepare_corpus(
     if not files:
         raise CorpusError("no .txt, .gz or .jsonl file found in " + ", ".join(map(str, _as_list(sources))))
 
+    if not allow_binary:
+        for path in files:  # before anything is written: a binary file among many sources fails at once
+            check_text(path)
     stats = PrepareStats(skipped_files=skipped)
     meter = Progress(enabled=progress)
     try:

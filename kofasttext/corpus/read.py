@@ -3,12 +3,26 @@
 Line ends may be LF or CRLF; a UTF-8 byte-order mark on the first line is dropped; invalid UTF-8 bytes become
 U+FFFD (counted, so training can warn) rather than failing the whole file; gzip is recognised by its magic bytes,
 whatever the file is called. NUL bytes are kept here (counted) and read as spaces by the pretokenisers.
+
+Two bounds keep a file that is not a corpus from being trained on:
+
+* `check_text`: a file whose start is not text (a binary file, random bytes, text in another encoding such
+  as CP949) is refused. The rule: in the first `TEXT_SAMPLE_BYTES` (1 MiB) of its content, decompressed,
+  more than `MAX_NOT_TEXT_SHARE` (20%, one character in five) of the characters are NUL or other control
+  characters (C0 and DEL, but tab, line feed, vertical tab, form feed and carriage return) or U+FFFD (an
+  invalid UTF-8 sequence). Random bytes score about 55% and CP949 Korean about 57%; a UTF-8 corpus with a
+  stray NUL or a few broken bytes, which stays trainable with a warning, well under 1%. Trainers and
+  `prepare_corpus` call it unless told ``allow_binary``.
+* `MAX_LINE_BYTES` (64 MiB): a longer "line" is a file without line ends, not one document per line; it
+  is refused before it is held in memory whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +30,13 @@ from dataclasses import dataclass, field
 from ..errors import CorpusError
 
 TSV_SUFFIXES = (".tsv", ".tsv.gz")
+#: How much of a file's content `check_text` judges.
+TEXT_SAMPLE_BYTES = 1 << 20
+#: Above this share of control characters and invalid bytes in the sample, a file is not text.
+MAX_NOT_TEXT_SHARE = 0.20
+#: The longest line read; a module attribute (read at call time) so that tests can lower it.
+MAX_LINE_BYTES = 64 << 20
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
 @dataclass
@@ -45,6 +66,38 @@ def _open_binary(path: str):
     if head in (b"\xff\xfe", b"\xfe\xff"):
         raise CorpusError(f"{path} is UTF-16 text; convert it to UTF-8 first")
     return open(path, "rb")
+
+
+def check_text(path: str) -> None:
+    """A `CorpusError` unless the start of ``path`` reads as UTF-8 text (the rule: the module docstring).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> noise = pathlib.Path(tempfile.mkdtemp()) / "noise.txt"
+    >>> _ = noise.write_bytes(bytes(range(256)) * 40)
+    >>> check_text(str(noise))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kofasttext.errors.CorpusError: .../noise.txt is not text: ...% of the characters at its start are control ...
+    """
+    try:
+        with _open_binary(path) as handle:
+            sample = handle.read(TEXT_SAMPLE_BYTES)
+            cut = len(sample) == TEXT_SAMPLE_BYTES
+    except (OSError, EOFError, zlib.error) as error:
+        raise CorpusError(f"cannot read {path}: {error}") from None
+    # Not final when the sample is cut: a character split at its end is held back, not counted as invalid.
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=not cut).removeprefix("\ufeff")
+    if not text:
+        return  # an empty file: reading reports it
+    share = len(_NOT_TEXT.findall(text)) / len(text)
+    if share > MAX_NOT_TEXT_SHARE:
+        raise CorpusError(
+            f"{path} is not text: {share:.0%} of the characters at its start are control characters or invalid "
+            "UTF-8 (another encoding? convert it, e.g. iconv -f cp949 -t utf-8; to read it anyway: --allow-binary, "
+            "in Python allow_binary=True)"
+        )
 
 
 def decode_line(raw: bytes, first: bool = False) -> tuple[str, bool]:
@@ -82,7 +135,7 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
     try:
         with _open_binary(path) as handle:
             column_index = None
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in enumerate(_bounded_lines(handle, path), start=1):
                 line, valid = decode_line(raw, first=number == 1)
                 stats.invalid_utf8_lines += not valid
                 if "\x00" in line:
@@ -101,6 +154,22 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
                 yield line
     except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise CorpusError(f"cannot read {path}: {error}") from None
+
+
+def _bounded_lines(handle, path: str) -> Iterator[bytes]:
+    """The lines of ``handle``, each read with a bound so that a file without line ends is never held whole."""
+    limit = MAX_LINE_BYTES
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise CorpusError(
+                f"{path} line {number:,} is longer than {limit:,} bytes: a corpus has one document per line"
+            )
+        yield raw
 
 
 def _tsv_column(path: str, header: list[str], column: str | int | None) -> int:

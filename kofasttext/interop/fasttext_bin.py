@@ -270,6 +270,7 @@ class _Reader:
         self.position += nbytes
 
     def entries(self, size: int) -> tuple[list[str], np.ndarray]:
+        self._need(size * (1 + _ENTRY_TAIL.size))  # every entry takes at least its NUL and tail: bounds the arrays
         words, counts = [], np.empty(size, dtype=np.int64)
         find, data = self.data.find, self.data
         for i in range(size):
@@ -287,6 +288,8 @@ class _Reader:
         if quantised:
             return None
         rows, cols = self.unpack(_MATRIX_HEADER)
+        if rows < 0 or cols < 0:  # two negative sizes would multiply to a plausible byte count
+            raise ModelFileError(f"{self.path} is damaged: a matrix of {rows} x {cols}")
         self._need(rows * cols * 4)
         matrix = np.frombuffer(self.data, dtype="<f4", count=rows * cols, offset=self.position).reshape(rows, cols)
         self.position += rows * cols * 4

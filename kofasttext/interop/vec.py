@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -33,12 +33,6 @@ def vec_line(word: str, vector: np.ndarray) -> str:
     '영화 0.5 -1.25 0.33333'
     """
     return word + " " + " ".join(f"{value:.5g}" for value in vector)
-
-
-def vec_lines(model, words: Iterable[str]) -> Iterator[str]:
-    """The ``.vec`` line of each word, in or out of the model's vocabulary (`Model.get_word_vector`)."""
-    for word in words:
-        yield vec_line(word, model.get_word_vector(word))
 
 
 def export_words(model, extra: Iterable[str] = ()) -> list[str]:

@@ -22,7 +22,7 @@ import time
 import torch
 
 from .. import pretokenizers
-from ..corpus import EncodedCorpus, encode_with_progress, fit_pretokenizer
+from ..corpus import EncodedCorpus, check_text, encode_with_progress, fit_pretokenizer
 from ..environment import available_cores
 from ..errors import CorpusError, UsageError
 from ..model import Model
@@ -64,6 +64,7 @@ def train(
     hash_count: int | None = None,
     loop: str | None = None,
     batch_size: int | None = None,
+    allow_binary: bool = False,
 ) -> Model:
     """Train subword word vectors on a Korean corpus.
 
@@ -125,6 +126,10 @@ def train(
         ``"sentencepiece"``, ``"sentencepiece:bpe,subwords,vocab=16000"``, ...
         Stored in the model, so its queries cut text the same way. A
         sentencepiece model is trained on the corpus first and stored in the model.
+    allow_binary : bool
+        Train on a file whose start is not text too (`kofasttext.corpus.check_text`: more than one character in
+        five of its first MiB a control character or an invalid UTF-8 byte); by default such a file is refused
+        with a `CorpusError`, since what it trains is noise.
 
     Returns
     -------
@@ -173,6 +178,8 @@ def train(
             check_options(options)
             pretokenizer_ = pretokenizers.create(pretokenizer, workers=threads)
             scheme = _scheme(subwords, minn, maxn, bucket, table_rows, hash_count)
+        if not allow_binary:
+            check_text(corpus_path)
         pretokenizer_ = fit_pretokenizer(pretokenizer_, corpus_path, column, options["seed"], bar)
         scheme = scheme.with_extra(pretokenizer_.extra_subwords)
         corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer_, bar)
