@@ -67,6 +67,9 @@ def _build_parser() -> argparse.ArgumentParser:
         _add_classify_parser,
         _add_corpus_parser,
         _add_demo_parser,
+        _add_serve_parser,
+        _add_index_parser,
+        _add_search_parser,
     ):
         add(commands)
     return parser
@@ -265,6 +268,41 @@ def _add_corpus_parser(commands) -> None:
 def _add_demo_parser(commands) -> None:
     demo = _command(commands, "demo", "train on the bundled corpus and show unseen words' neighbours")
     demo.add_argument("-o", "--output", help="also save the demo model here")
+
+
+def _port(text: str) -> int:
+    if not (text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535 (0: any free port), got {text!r}")
+    return int(text)
+
+
+def _add_serve_parser(commands) -> None:
+    serve = _command(commands, "serve", "a local web page and JSON API over one or more models (and document search)")
+    serve.add_argument("models", nargs="+", metavar="MODEL", help="model files; the page compares them side by side")
+    serve.add_argument("--index", help="a document index (kofasttext index) for /api/v1/search and the page's search box")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (any other than 127.0.0.1 opens it to others)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port")
+    serve.add_argument(
+        "--workers", type=_positive_int, default=1, help="processes answering requests (each loads the models; 2 on 2 cores)"
+    )
+
+
+def _add_index_parser(commands) -> None:
+    index = _command(commands, "index", "embed one document per line (sentence vectors) for kofasttext search")
+    index.add_argument("model")
+    index.add_argument("documents", metavar="DOCS", help=".txt or .txt.gz, one document per line; or a .tsv (with --column)")
+    index.add_argument("-o", "--output", required=True, help="index file to write")
+    index.add_argument("--column", help="text column of a .tsv DOCS (name or 0-based index)")
+    index.add_argument("--dtype", choices=["float16", "float32"], default="float16", help="storage of the vectors")
+    index.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _add_search_parser(commands) -> None:
+    search = _command(commands, "search", "documents of an index nearest to a text: score, line number, text")
+    search.add_argument("index")
+    search.add_argument("query")
+    search.add_argument("-k", type=_positive_int, default=10, help="documents to show")
+    search.add_argument("--model", help="the model the index was built with (default: the path the index records)")
 
 
 def _check_output_path(path: str) -> None:
@@ -539,6 +577,76 @@ def _demo(args) -> None:
     run_demo(args.output)
 
 
+def _serve(args) -> None:
+    import importlib.util
+
+    missing = [name for name in ("starlette", "uvicorn", "threadpoolctl") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"serve needs {', '.join(missing)}: pip install 'kofasttext[serve]'")
+    from .serve.catalog import Catalog
+    from .serve.server import bind, serve, serve_workers
+
+    listener = bind(args.host, args.port)  # a port in use fails now, not after loading the models
+    try:
+        catalog = Catalog.open(args.models, args.index, warm=args.workers == 1)  # checks every file
+        if args.workers == 1:
+            serve(catalog, listener, log=_to_stderr)
+        else:
+            del catalog  # each worker process loads its own
+            serve_workers(args.models, args.index, listener, args.workers, log=_to_stderr)
+    finally:
+        listener.close()
+
+
+def _index(args) -> None:
+    import time
+
+    from .corpus import ReadStats, iter_lines
+    from .loader import load
+    from .progress import Progress
+    from .search import build_index
+
+    _check_output_path(args.output)
+    if not os.path.isfile(args.documents):
+        raise UsageError(f"documents not found: {args.documents}")
+    model = load(args.model)
+    stats = ReadStats()
+    bar = Progress(not args.quiet)
+    started = time.monotonic()
+
+    def log(done: int) -> None:
+        bar.update(f"embedded {done:,} documents ({done / max(time.monotonic() - started, 1e-9):,.0f}/s)")
+
+    documents = iter_lines(args.documents, column=args.column, stats=stats)
+    index = build_index(model, documents, dtype=args.dtype, model_path=args.model, source=args.documents, log=log)
+    bar.done()
+    index.save(args.output)
+    seconds = index.config["embed_seconds"]
+    print(
+        f"wrote {args.output}: {len(index):,} documents, dim {index.dim}, {args.dtype}, embedded in {seconds:.1f} s "
+        f"({len(index) / max(seconds, 1e-9):,.0f} documents/s)"
+    )
+    if stats.invalid_utf8_lines:
+        print(f"{stats.invalid_utf8_lines:,} lines of {args.documents} had invalid UTF-8 (read as U+FFFD)", file=sys.stderr)
+
+
+def _search(args) -> None:
+    from .loader import load
+    from .search import DocumentIndex
+
+    index = DocumentIndex.load(args.index)
+    model_path = args.model or index.model_path
+    if not model_path or not os.path.isfile(model_path):
+        raise UsageError(f"the index's model {model_path} is not there: give the model it was built with as --model")
+    model = load(model_path)
+    index.check_model(model)
+    hits = index.search(model, args.query, k=args.k)
+    if not hits:
+        print(f"(no word of {args.query!r} has a vector in this model: nothing to compare)", file=sys.stderr)
+    for hit in hits:
+        print(f"{hit.score:.4f}\t{hit.document}\t{hit.text}")
+
+
 _COMMANDS = {
     "train": _train,
     "neighbors": _neighbors,
@@ -550,6 +658,9 @@ _COMMANDS = {
     "classify": _classify,
     "corpus": _corpus,
     "demo": _demo,
+    "serve": _serve,
+    "index": _index,
+    "search": _search,
 }
 
 

@@ -12,7 +12,7 @@ from .hangul import JONG_FILLER, from_jamo, normalize
 from .interop import fasttext_bin, floret, vec
 from .modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from .quantized import QuantizedMatrix
-from .queries import VectorQueries
+from .queries import CACHE_LOCK, VectorQueries
 from .subwords import SubwordScheme, compact_buckets, subword_table
 from .vocab import Vocabulary
 
@@ -212,20 +212,26 @@ class Model(VectorQueries):
         return total / counted if counted else total
 
     def word_vectors(self) -> np.ndarray:
-        """Vectors of all in-vocabulary words, ``[len(model.words), dim]``, in `words` order."""
+        """Vectors of all in-vocabulary words, ``[len(model.words), dim]``, in `words` order (built once, under
+        `queries.CACHE_LOCK`, so that concurrent first queries build it once)."""
         if self._word_vectors is None:
-            vectors = np.empty((len(self.vocab), self.dim), dtype=np.float32)
-            offsets = self.subword_offsets
-            chunk = 4096  # bounds the gathered rows to a few tens of MB
-            for start in range(0, len(self.vocab), chunk):
-                end = min(start + chunk, len(self.vocab))
-                rows = np.asarray(self.subword_rows[offsets[start] : offsets[end]])
-                gathered = np.asarray(self.input_matrix[rows], dtype=np.float32)
-                vectors[start:end] = np.add.reduceat(gathered, offsets[start:end] - offsets[start])
-            if self.averages_rows:
-                vectors /= np.diff(offsets).astype(np.float32)[:, None]
-            self._word_vectors = vectors
+            with CACHE_LOCK:
+                if self._word_vectors is None:
+                    self._word_vectors = self._build_word_vectors()
         return self._word_vectors
+
+    def _build_word_vectors(self) -> np.ndarray:
+        vectors = np.empty((len(self.vocab), self.dim), dtype=np.float32)
+        offsets = self.subword_offsets
+        chunk = 4096  # bounds the gathered rows to a few tens of MB
+        for start in range(0, len(self.vocab), chunk):
+            end = min(start + chunk, len(self.vocab))
+            rows = np.asarray(self.subword_rows[offsets[start] : offsets[end]])
+            gathered = np.asarray(self.input_matrix[rows], dtype=np.float32)
+            vectors[start:end] = np.add.reduceat(gathered, offsets[start:end] - offsets[start])
+        if self.averages_rows:
+            vectors /= np.diff(offsets).astype(np.float32)[:, None]
+        return vectors
 
     def embedding_matrix(self, words, warn: bool = True) -> np.ndarray:
         """Vectors of any word list, ``float32 [len(words), dim]``, in its order: a pretrained embedding layer.

@@ -8,7 +8,7 @@ Layout::
     arrays: raw little-endian data, each starting at a 64-byte aligned offset
 
 ``kind`` says what the file holds (`KINDS`): a subword model, a PPMI model, a
-classifier or an encoded corpus (a cache). `kofasttext.load` and each class's
+classifier, an encoded corpus (a cache) or a document index (`kofasttext.search`). `kofasttext.load` and each class's
 own ``load`` dispatch on it. Files written before the header had a kind are
 told apart by their config (`_legacy_kind`); a reader of that time ignores the
 key, so the format version did not change.
@@ -51,6 +51,7 @@ KINDS = {
     "ppmi": "a PPMI model",
     "text_classifier": "a classifier",
     "encoded_corpus": "an encoded corpus (a cache kofasttext rebuilds when needed)",
+    "document_index": "a document index (kofasttext search INDEX QUERY)",
 }
 
 

@@ -210,3 +210,17 @@ def run_cli(*args, timeout: float = 120) -> subprocess.CompletedProcess:
 def cli():
     """The `run_cli` function, as a fixture."""
     return run_cli
+
+
+# -- the demo model -------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_model_path(tmp_path_factory) -> Path:
+    """The model ``kofasttext demo -o FILE`` saves (`kofasttext.demo.DEMO_SETTINGS`: jamo, one thread, about 10 s
+    on the CI machine), trained once per test session: the page and server tests (tests/test_serve*.py) query
+    it, and in it 몰랐겠지, which the demo corpus lacks, lands next to forms of 모르다."""
+    import kofasttext as kft
+    from kofasttext.demo import DEMO_SETTINGS, demo_corpus_path
+
+    path = tmp_path_factory.mktemp("demo_model") / "demo.kft"
+    kft.train(demo_corpus_path(), progress=False, **DEMO_SETTINGS).save(str(path))
+    return path

@@ -34,6 +34,12 @@ MODULES = [
     "kofasttext.interop.vec",
     "kofasttext.baselines.cooccurrence",
     "kofasttext.loader",
+    "kofasttext.search",
+    "kofasttext.serve.parameters",
+    "kofasttext.serve.expression",
+    "kofasttext.serve.projection",
+    "kofasttext.serve.answers",
+    "kofasttext.serve.api",
 ]
 
 

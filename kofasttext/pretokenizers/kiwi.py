@@ -144,6 +144,9 @@ class KiwiPretokenizer(Pretokenizer):
         self.workers = int(workers or available_cores())
         self._kiwi = None
         self._eojeol_words: dict[str, str] = {}  # eojeol -> its words joined by spaces (one object, not a list)
+        # A server cuts texts from many threads (`kofasttext.serve`): one thread clearing the cache while another
+        # reads the words it just added would fail, so the cache is filled and read under this lock.
+        self._cache_lock = threading.Lock()
 
     # -- the analyser, started on first use ------------------------------------------------
     @property
@@ -194,15 +197,16 @@ class KiwiPretokenizer(Pretokenizer):
 
     def _split_by_eojeol(self, texts: list[str]) -> list[list[str]]:
         """Words of each (prepared) text, each eojeol analysed alone and once (cached)."""
-        cache = self._eojeol_words
-        if len(cache) > EOJEOL_CACHE_LIMIT:
-            cache.clear()
         eojeols = [text.split() for text in texts]
-        new = list(dict.fromkeys(e for line in eojeols for e in line if e not in cache))
-        if new:
-            for eojeol, tokens in zip(new, self.kiwi.tokenize(new)):
-                cache[eojeol] = " ".join(self._words(eojeol, tokens))  # a word never holds a space
-        return [[word for e in line for word in cache[e].split()] for line in eojeols]
+        with self._cache_lock:
+            cache = self._eojeol_words
+            if len(cache) > EOJEOL_CACHE_LIMIT:
+                cache.clear()
+            new = list(dict.fromkeys(e for line in eojeols for e in line if e not in cache))
+            if new:
+                for eojeol, tokens in zip(new, self.kiwi.tokenize(new)):
+                    cache[eojeol] = " ".join(self._words(eojeol, tokens))  # a word never holds a space
+            return [[word for e in line for word in cache[e].split()] for line in eojeols]
 
     def _words(self, text: str, tokens) -> list[str]:
         words: list[str] = []
