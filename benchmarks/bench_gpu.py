@@ -27,14 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
 
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = os.path.dirname(SCRIPT_DIR)
-MEASURES = {"probe": "NSMC probe", "typos": "typo hit@10", "conjugations": "conj. hit@10", "ws353": "WS353"}
+sys.path.insert(0, SCRIPT_DIR)
+from bench_distributed import MEASURES, evaluate  # noqa: E402  (found through the sys.path line above)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -117,22 +117,6 @@ def count_syncs(corpus: str, subwords: str, device: str, batch: int, args) -> di
     tokens = model.config["corpus_tokens"]
     batches = -(-tokens // batch)  # an upper bound on the epoch's minibatches (subsampling keeps fewer)
     return {"subwords": subwords, "batch_centres": batch, "syncs": syncs, "minibatches_at_most": batches}
-
-
-def evaluate(runs: list[dict], args) -> None:
-    """One `kofasttext eval` over every model: the same items for all."""
-    report = os.path.join(args.models_dir, "eval.json")
-    command = [sys.executable, "-m", "kofasttext", "eval", *[r["model"] for r in runs], "--data", args.data, "--json", report]
-    subprocess.run(command, check=True, cwd=REPOSITORY, env={**os.environ, "PYTHONPATH": REPOSITORY})
-    with open(report, encoding="utf-8") as handle:
-        scored = json.load(handle)
-    for run, model in zip(runs, scored.values()):  # the report keeps the models' order
-        run["quality"] = {
-            "probe": model["nsmc_logistic"]["accuracy"],
-            "typos": model["oov_typos"]["hit@10"],
-            "conjugations": model["oov_conjugations"]["hit@10"],
-            "ws353": model["ws353"]["spearman"],
-        }
 
 
 def table(runs: list[dict]) -> str:

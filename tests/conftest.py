@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +225,27 @@ def demo_model_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo_model") / "demo.kft"
     kft.train(demo_corpus_path(), progress=False, **DEMO_SETTINGS).save(str(path))
     return path
+
+
+# -- threads ----------------------------------------------------------------------
+def in_threads(work, count: int = 16) -> list:
+    """``work(i)`` for ``i`` in ``range(count)``, each in its own thread, all released together; their results
+    in order (an exception in any thread fails the test)."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import topic_lines
+from conftest import in_threads, topic_lines
 
 import kofasttext as kft
 
@@ -55,35 +55,13 @@ def _same(first, second) -> bool:
     return first == second
 
 
-def _in_threads(work, count: int = THREADS) -> list:
-    """``work()`` in ``count`` threads released together; their results (an exception fails the test)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.parametrize("fixture", ["demo_jamo.kft", "demo_ppmi.kft"])
 def test_sixteen_threads_filling_the_caches_get_one_threads_answers(fixture):
     path = str(FIXTURES / fixture)
     expected = _answers(kft.load(path))
     for _ in range(3):  # a fresh model each round: its caches empty, the threads race to fill them
         model = kft.load(path)
-        for answers in _in_threads(lambda model=model: _answers(model)):
+        for answers in in_threads(lambda _, model=model: _answers(model), count=THREADS):
             assert _same(answers, expected)
 
 
@@ -109,7 +87,7 @@ def test_a_training_run_and_queries_on_another_model_do_not_interfere(tmp_path):
     during = 0  # rounds of queries that started while the training ran
     while not stop.is_set():
         during += 1
-        for answers in _in_threads(lambda: _answers(model), count=4):
+        for answers in in_threads(lambda _: _answers(model), count=4):
             assert _same(answers, expected)
     trainer.join(timeout=120)
     assert during >= 1, "the training ended before any query ran beside it"

@@ -109,7 +109,7 @@ def _load_or_model_file_error(path: str, load, exercise) -> None:
     exercise(loaded)
 
 
-@pytest.mark.parametrize("name", ["small.kft", "small_pq.kft", "small_f16.kft", "demo_jamo.kft", "demo_ppmi.kft"])
+@pytest.mark.parametrize("name", ["small.kft", "small_pq.kft", "small_f16.kft", "demo_jamo.kft", "demo_ppmi.kft", "small.bin"])
 def test_damaged_models_load_or_raise_model_file_error(real_files, name):
     data = real_files[name]
 
@@ -117,21 +117,6 @@ def test_damaged_models_load_or_raise_model_file_error(real_files, name):
     @given(damage(len(data)))
     def check(change):
         path = _write(damaged(data, *change), name)
-        try:
-            _load_or_model_file_error(path, kft.load, _exercise_model)
-        finally:
-            shutil.rmtree(os.path.dirname(path))
-
-    check()
-
-
-def test_damaged_fasttext_files_load_or_raise_model_file_error(real_files):
-    data = real_files["small.bin"]
-
-    @FUZZ
-    @given(damage(len(data)))
-    def check(change):
-        path = _write(damaged(data, *change), "small.bin")
         try:
             _load_or_model_file_error(path, kft.load, _exercise_model)
         finally:

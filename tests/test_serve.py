@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import PLANTED, build_model
+from conftest import PLANTED, build_model, in_threads
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
@@ -236,23 +236,14 @@ def test_concurrent_first_queries_build_the_caches_once_and_agree(demo_model_pat
         return original(self)
 
     monkeypatch.setattr(type(model), "_build_word_vectors", counted)
-    start = threading.Barrier(16)
-    answers, failures = {}, []
+    answers = {}
 
     def ask(worker: int):
-        start.wait()
-        try:
-            for word in words[worker % len(words) :] + words[: worker % len(words)]:
-                answers[(worker, word)] = model.most_similar(word, topn=10)
-        except Exception as error:  # noqa: BLE001 (collected, asserted below)
-            failures.append(error)
+        for word in words[worker % len(words) :] + words[: worker % len(words)]:
+            answers[(worker, word)] = model.most_similar(word, topn=10)
 
-    threads = [threading.Thread(target=ask, args=(worker,)) for worker in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == [] and len(builds) == 1
+    in_threads(ask)
+    assert len(builds) == 1
     for (_, word), answer in answers.items():
         assert answer == expected[word]
     assert np.shares_memory(model._unit(), model._unit())
@@ -291,24 +282,15 @@ def test_batcher_scores_waiting_queries_together_and_answers_each_its_own(demo_m
 
     monkeypatch.setattr(type(model), "most_similar_many", recorded)
     ranker = Batcher(model, max_batch=6)
-    start = threading.Barrier(16)
-    answers, failures = [], []
+    answers = []
 
     def ask(worker: int):
-        start.wait()
-        try:
-            for step in range(3):
-                word = words[(worker + step) % len(words)]
-                answers.append((word, ranker.most_similar(word, topn=10)))
-        except Exception as error:  # noqa: BLE001 (collected, asserted below)
-            failures.append(error)
+        for step in range(3):
+            word = words[(worker + step) % len(words)]
+            answers.append((word, ranker.most_similar(word, topn=10)))
 
-    threads = [threading.Thread(target=ask, args=(worker,)) for worker in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == [] and len(answers) == 48 and sum(sizes) == 48
+    in_threads(ask)
+    assert len(answers) == 48 and sum(sizes) == 48
     assert max(sizes) == 6 and len(sizes) < 48  # batches formed, none above max_batch
     for word, answer in answers:
         assert_same_neighbours(answer, expected[word])

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 
 import pytest
-from conftest import run_cli
+from conftest import in_threads, run_cli
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
@@ -56,25 +56,16 @@ def test_concurrent_requests_get_the_single_threaded_answers(running, demo_model
     port, _ = running
     alone = kft.load(str(demo_model_path))
     expected = {word: alone.most_similar(word, topn=10) for word in WORDS}
-    start = threading.Barrier(16)
-    results, failures = [], []
+    results = []
 
     def client(worker: int):
-        start.wait()
-        try:
-            for step in range(6):
-                word = WORDS[(worker + step) % len(WORDS)]
-                status, body = get(port, "/api/v1/neighbors", {"word": word, "k": 10})
-                results.append((status, word, [(n["word"], n["similarity"]) for n in body["neighbors"]]))
-        except Exception as error:  # noqa: BLE001 (collected, asserted below)
-            failures.append(error)
+        for step in range(6):
+            word = WORDS[(worker + step) % len(WORDS)]
+            status, body = get(port, "/api/v1/neighbors", {"word": word, "k": 10})
+            results.append((status, word, [(n["word"], n["similarity"]) for n in body["neighbors"]]))
 
-    threads = [threading.Thread(target=client, args=(worker,)) for worker in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == [] and len(results) == 16 * 6
+    in_threads(client)
+    assert len(results) == 16 * 6
     for status, word, neighbours in results:
         # Batched answers (kofasttext.serve.batching) equal the single-threaded ones up to float rounding.
         assert status == 200 and [w for w, _ in neighbours] == [w for w, _ in expected[word]], word
