@@ -179,6 +179,18 @@ def test_export_writes_each_format_and_refuses_bad_requests(cli, small_corpus, t
 # -- models coming in -------------------------------------------------------------------
 
 
+def _fasttext_trained(**settings):
+    """``fasttext.train_unsupervised(**settings)``, tried again (up to 5 times) when it ends in "Encountered
+    NaN.": fastText 0.9.3 sometimes trains tiny models from uninitialised memory (below), and which values are
+    garbage changes with each allocation. What the tests check is how we read the file it saves, not that."""
+    for attempt in range(5):
+        try:
+            return fasttext.train_unsupervised(**settings)
+        except RuntimeError as error:
+            if "NaN" not in str(error) or attempt == 4:
+                raise
+
+
 @pytest.fixture(scope="module")
 def fasttext_bins(small_corpus, tmp_path_factory):
     """fastText models trained here by the real package: cc.ko.300's layout (CBOW, minn 5, maxn 5, 2M buckets;
@@ -196,7 +208,7 @@ def fasttext_bins(small_corpus, tmp_path_factory):
         "skipgram": dict(model="skipgram", dim=10, minn=2, maxn=4, bucket=3000),
     }.items():
         paths[name] = folder / f"{name}.bin"
-        fasttext.train_unsupervised(**common, **settings).save_model(str(paths[name]))
+        _fasttext_trained(**common, **settings).save_model(str(paths[name]))
     paths["no_ngrams"] = folder / "no_ngrams.bin"
     kft.train(str(small_corpus), subwords="none", dim=6, epoch=1, min_count=2, threads=1, progress=False).save_fasttext(
         str(paths["no_ngrams"])
@@ -304,8 +316,8 @@ def test_a_word_the_file_holds_in_nfd_is_found_by_its_nfc_query(tmp_path):
     corpus = tmp_path / "nfd.txt"
     corpus.write_text(f"영화 {nfd} 최고 배우\n" * 50 + "영화 지루하다 별로 배우\n" * 50, encoding="utf-8")
     path = tmp_path / "nfd.bin"
-    fasttext.train_unsupervised(
-        str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0  # dim: see fasttext_bins
+    _fasttext_trained(
+        input=str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0  # see fasttext_bins
     ).save_model(str(path))
     theirs = fasttext.load_model(str(path))
     ours = kft.load(str(path))
