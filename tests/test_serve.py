@@ -183,9 +183,9 @@ def test_a_slow_answer_is_a_503(client, monkeypatch):
     monkeypatch.setattr(limits, "REQUEST_SECONDS", 0.05)
     release = threading.Event()
 
-    def slow(*args, **kwargs):
+    def slow(self, queries, topn=10):
         release.wait(5)
-        return []
+        return [[] for _ in queries]
 
     monkeypatch.setattr(kft.Model, "most_similar_many", slow)
     try:
@@ -301,3 +301,15 @@ def test_a_failing_batch_fails_each_of_its_requests(planted):
     with pytest.raises(kft.UsageError, match="at least one word"):
         ranker.most_similar((), ())
     assert ranker.most_similar("사과", topn=1)[0][0] == "바나나"  # the batcher still works afterwards
+
+
+def test_a_batch_answered_short_fails_its_requests_rather_than_waiting_forever(planted, monkeypatch):
+    """A request left out of its batch's answers would never be answered: its thread would lead empty
+    batches forever, holding the GIL (a test's stand-in that answered ``[]`` once starved the rest of the suite)."""
+    monkeypatch.setattr(type(planted), "most_similar_many", lambda self, queries, topn=10: [])
+    ranker = Batcher(planted)
+    finished = []
+    thread = threading.Thread(target=lambda: finished.append(pytest.raises(RuntimeError, ranker.most_similar, "사과")))
+    thread.start()
+    thread.join(5)
+    assert finished and "answered 0 of 1" in str(finished[0].value)

@@ -78,6 +78,8 @@ class Batcher:
     def _score(self, batch: list[_Request]) -> None:
         try:
             answers = self.model.most_similar_many([(r.positive, r.negative) for r in batch], [r.topn for r in batch])
+            if len(answers) != len(batch):  # a request left unanswered would wait, and lead empty batches, forever
+                raise RuntimeError(f"most_similar_many answered {len(answers)} of {len(batch)} queries")
         except BaseException as error:  # noqa: BLE001 (handed to every request of the batch, raised in its thread)
             for request in batch:
                 request.error = error
