@@ -1,6 +1,6 @@
 """Training speed and quality: fastText C++, gensim FastText and kofasttext on one corpus.
 
-In one run, each system trains skip-gram vectors on the NSMC pretraining corpus with
+In one run, each system trains skip-gram (or, with ``--model cbow``, CBOW) vectors on the NSMC pretraining corpus with
 the same settings (dim 100, window 5, neg 5, min_count 5, bucket 2M, lr 0.05, sample
 1e-4, the same thread count), for the syllable scheme (n-grams of 2-4 syllables) and
 the jamo scheme (3-6 jamo; fastText and gensim get jamo-decomposed text). For each
@@ -19,7 +19,7 @@ It prints one markdown table per scheme and writes everything to JSON. Needs
 
     python benchmarks/bench_train.py [--data DIR] [--schemes syllable jamo]
         [--systems kofasttext fasttext gensim] [--epoch 5] [--threads 2]
-        [--json benchmarks/results/bench_train.json] [--quick] [--save-models DIR]
+        [--model skipgram|cbow] [--json benchmarks/results/bench_train.json] [--quick] [--save-models DIR]
 
 ``--quick`` (a smoke test) trains on the first 60,000 lines for one epoch.
 ``--save-models DIR`` keeps the fastText (.bin) and kofasttext (.kft) models, named
@@ -148,7 +148,7 @@ def train_fasttext(job: dict):
     started = time.perf_counter()
     model = fasttext.train_unsupervised(
         job["train_path"],
-        model="skipgram",
+        model=job.get("model", "skipgram"),
         dim=SETTINGS["dim"],
         ws=SETTINGS["window"],
         neg=SETTINGS["neg"],
@@ -177,7 +177,7 @@ def train_gensim(job: dict):
     # scans the vocabulary and then trains, so timing it times both.
     model = FastText(
         corpus_file=job["train_path"],
-        sg=1,
+        sg=int(job.get("model", "skipgram") == "skipgram"),
         vector_size=SETTINGS["dim"],
         window=SETTINGS["window"],
         negative=SETTINGS["neg"],
@@ -211,6 +211,7 @@ def train_kofasttext(job: dict):
         sample=SETTINGS["sample"],
         threads=job["threads"],
         seed=job.get("seed", 0),
+        model=job.get("model", "skipgram"),
         progress=True,
     )
     options.update(job.get("trainer_options", {}))  # bench_protocol's --trainer-option: a variant trainer
@@ -431,6 +432,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     parser.add_argument("--epoch", type=int, default=None, help="default 5 (1 with --quick)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram", help="what every system trains")
     parser.add_argument(
         "--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)"
     )
@@ -493,6 +495,7 @@ def main(argv=None) -> None:
                     "maxn": maxn,
                     "epoch": args.epoch,
                     "threads": args.threads,
+                    "model": args.model,
                     # kofasttext reads the corpus itself; the others read the prepared words.
                     "train_path": corpus["raw_path"] if system == "kofasttext" else corpus["paths"][scheme],
                     "eval_path": eval_path,
@@ -505,7 +508,7 @@ def main(argv=None) -> None:
     what = f"first {corpus['lines']:,} lines" if args.quick else "corpus"
     title = (
         f"{'QUICK SMOKE TEST: ' if args.quick else ''}NSMC {what} ({corpus['tokens']:,} tokens), "
-        f"epoch {args.epoch}, threads {args.threads}"
+        f"{args.model}, epoch {args.epoch}, threads {args.threads}"
     )
     notes = [
         "words/s = corpus tokens x epochs / wall seconds of the whole training call (reading and vocabulary included).",
@@ -546,6 +549,7 @@ def main(argv=None) -> None:
                     **SETTINGS,
                     "epoch": args.epoch,
                     "threads": args.threads,
+                    "model": args.model,
                     "schemes": {s: SCHEMES[s] for s in schemes},
                 },
                 "corpus": {"path": corpus_path, "lines": corpus["lines"], "tokens": corpus["tokens"], **word_lists},

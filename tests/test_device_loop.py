@@ -113,9 +113,12 @@ def test_a_row_that_many_words_share_moves_by_at_most_the_cap_with_cap_shared_ro
 
 # -- the loop --------------------------------------------------------------------------
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
-def test_the_device_loop_trains_what_the_hogwild_loop_trains(topic_corpus, model):
+def test_the_device_loop_trains_what_the_hogwild_loop_trains(topic_corpus, model, monkeypatch):
     """One chunk, one worker: the same random draws, pairs and weights, so the same vectors up to the order of
-    float sums (the grid's empty slots and per-occurrence bags change only how the sums are laid out)."""
+    float sums (the grid's empty slots and per-occurrence bags change only how the sums are laid out). The
+    Hogwild loop's CBOW takes its centres in runs (`loop.CENTRE_RUNS`), the device loop's one at a time: here
+    both take them one at a time."""
+    monkeypatch.setattr(loop, "CENTRE_RUNS", dict.fromkeys(loop.CENTRE_RUNS, 1))
     hogwild = kft.train(str(topic_corpus), model=model, loop="hogwild", epoch=3, **TINY)
     device = kft.train(str(topic_corpus), model=model, loop="device", epoch=3, **TINY)
     assert hogwild.config["loop"] == {"name": "hogwild", "batch_centres": 16}

@@ -15,6 +15,7 @@ from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
 from kofasttext.training import loop
 from kofasttext.training.sampling import KeptTokens
+from kofasttext.training.sampling import minibatch_count, minibatch_positions
 from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, capped_shares, cbow_step, skipgram_step
 
 #: Small but real: every test run trains in well under a second.
@@ -353,6 +354,20 @@ def test_a_minibatch_spreads_its_centres_over_many_documents(tmp_path, monkeypat
     line_of_word = np.array([ord(word[0]) - 0xAC00 for word in model.words] + [-1])  # -1: </s>, word len(words)
     lines_per_batch = [len(set(line_of_word[batch.numpy()]) - {-1}) for batch in batches]
     assert len(batches) > 5 and min(lines_per_batch) >= 20, lines_per_batch
+
+
+@pytest.mark.parametrize("kept, centres, run", [(1000, 64, 1), (1000, 64, 16), (1003, 64, 16), (10, 64, 16), (1000, 50, 16)])
+def test_the_minibatches_of_a_chunk_take_every_kept_position_once_in_runs(kept, centres, run):
+    """CBOW takes its centres in runs of consecutive positions (`loop.CENTRE_RUNS`), skip-gram one at a time:
+    either way every kept position is a centre exactly once an epoch, in minibatches of at most ``centres``."""
+    nbatches = minibatch_count(kept, centres, run)
+    batches = [minibatch_positions(kept, index, nbatches, run) for index in range(nbatches)]
+    assert sorted(torch.cat(batches).tolist()) == list(range(kept))
+    assert max(len(batch) for batch in batches) <= max(centres, run)
+    for batch in batches:
+        for start in range(0, len(batch), run):  # a whole run (the chunk's last may be short)
+            piece = batch[start : start + run]
+            assert piece[0] % run == 0 and (piece.diff() == 1).all()
 
 
 def test_same_seed_single_thread_is_bit_identical(topic_corpus):

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from .sampling import KeptTokens, draw_negatives
+from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_positions
 from .steps import DIVERGED_LOSS_PER_PAIR, Batch, diverged_error
 
 #: Corpus tokens per chunk: a chunk's set-up costs a few host syncs, so chunks are large (a checkpoint records
@@ -75,7 +75,7 @@ def draw_grid_batch(plan, kept: KeptTokens, index: int, nbatches: int, lr: float
     """Minibatch ``index`` of ``nbatches``: its centres, every window slot as a pair (weight 0 where the slot
     holds no context word) and its negatives, all drawn on the device."""
     device = plan.device
-    positions = torch.arange(index, len(kept), nbatches, device=device)  # [B]
+    positions = minibatch_positions(len(kept), index, nbatches, 1, device)  # [B]
     context_positions, valid = kept.windows(plan, positions, generator)  # [B, 2w], [B, 2w]
     contexts = kept.tokens[context_positions]
     if plan.empty_word >= 0:
@@ -104,7 +104,7 @@ def train_chunk(rank: int, chunk: tuple[int, int, int, int], plan, queue) -> boo
     if len(kept) == 0:
         queue.done[rank] += high - low
         return True
-    nbatches = max(1, math.ceil(len(kept) / plan.batch_centres))
+    nbatches = minibatch_count(len(kept), plan.batch_centres, 1)
     capacity = row_capacity(plan, kept, nbatches)  # sync
     sums = torch.zeros(2, device=device)  # [loss, pairs] since the last read
     worst = torch.zeros((), device=device)  # the largest loss per pair of a minibatch since the last read

@@ -38,7 +38,7 @@ from ..progress import format_count, format_duration
 from ..subwords import SubwordScheme
 from ..vocab import Vocabulary
 from . import device_loop
-from .sampling import KeptTokens, draw_negatives
+from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_positions
 from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, cbow_step, diverged_error, skipgram_step
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
@@ -46,6 +46,13 @@ from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, cbow_step, diverge
 #: benchmarks/bench_ablation.py measured the alternatives). A CBOW centre makes one prediction, not ~5: it keeps
 #: ``2 * neg`` of its own (shared draws made NSMC jamo CBOW 30% slower, 370 s against 285 s, for no gain).
 NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (1, 2)}
+
+#: Centres a minibatch takes in runs of consecutive kept positions, per model (`sampling.minibatch_positions`).
+#: A CBOW centre composes every word of its window, about ``window + 1`` words, where a skip-gram centre
+#: composes itself; centres in runs share most of their windows, and `steps.distinct_words` then composes each
+#: context word once for all the centres that see it. Skip-gram gains nothing from runs and keeps its centres
+#: fully spread. (The device loop keeps runs of 1: its grid is laid out per centre.)
+CENTRE_RUNS = {"skipgram": 1, "cbow": 16}
 
 #: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 / 1,
 #: benchmarks/bench_ablation.py, "no end-of-line token" against "default") it raised WS353 from 0.170 / 0.190 to
@@ -81,6 +88,7 @@ class _Plan:
     step: Callable[[Parameters, Batch], torch.Tensor]
     train_chunk: Callable  # the loop's: _train_chunk (Hogwild) or device_loop.train_chunk
     negative_draw: tuple[int, int]  # NEGATIVE_DRAWS of the model
+    centre_run: int  # CENTRE_RUNS of the model (1 in the device loop)
     window: int
     neg: int
     lr: float
@@ -217,6 +225,7 @@ class TrainingRun:
             step=skipgram_step if config["model"] == "skipgram" else cbow_step,
             train_chunk=device_loop.train_chunk if on_device else _train_chunk,
             negative_draw=NEGATIVE_DRAWS[config["model"]],
+            centre_run=1 if on_device else CENTRE_RUNS[config["model"]],
             window=config["window"],
             neg=config["neg"],
             lr=config["lr"],
@@ -339,17 +348,18 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
     generator = torch.Generator().manual_seed(plan.seed * 1_000_003 + chunk_id)
     kept = KeptTokens(plan, low, high, generator)
     counted = 0
-    # A minibatch takes every nbatches-th kept position of the chunk, not a run of consecutive ones. Its updates
-    # are summed from stale rows, so they must be nearly independent: a run of 1024 consecutive centres can be one
-    # long homogeneous document (a table, a hex dump, a list of names), whose words share n-grams and predict one
-    # another, and their summed steps on the same rows made training diverge on general prose. Spread over the
-    # chunk, a batch mixes documents as sequential SGD's neighbouring updates do.
-    nbatches = max(1, math.ceil(len(kept) / plan.batch_centres))
+    # A minibatch takes every nbatches-th kept position (or short run, CENTRE_RUNS) of the chunk, not one long run
+    # of consecutive ones. Its updates are summed from stale rows, so they must be nearly independent: a run of
+    # 1024 consecutive centres can be one long homogeneous document (a table, a hex dump, a list of names), whose
+    # words share n-grams and predict one another, and their summed steps on the same rows made training diverge
+    # on general prose. Spread over the chunk, a batch mixes documents as sequential SGD's neighbouring updates do.
+    nbatches = minibatch_count(len(kept), plan.batch_centres, plan.centre_run)
     for index in range(nbatches):
         if queue.stop.is_set():
             return False
         lr = plan.lr * max(0.0, 1.0 - queue.progress())
-        batch = _draw_batch(plan, kept, torch.arange(index, len(kept), nbatches), lr, generator)
+        positions = minibatch_positions(len(kept), index, nbatches, plan.centre_run)
+        batch = _draw_batch(plan, kept, positions, lr, generator)
         position = (high - low) * (index + 1) // nbatches  # progress: the chunk's share done so far
         queue.done[rank] += position - counted
         counted = position

@@ -60,6 +60,28 @@ class KeptTokens:
         return context_positions, valid
 
 
+def minibatch_count(kept: int, batch_centres: int, run: int) -> int:
+    """How many minibatches a chunk of ``kept`` kept positions is cut into: each takes up to ``batch_centres``
+    centres, in runs of ``run`` consecutive positions (`minibatch_positions`)."""
+    runs = -(-kept // run)
+    return max(1, -(-runs // max(1, batch_centres // run)))
+
+
+def minibatch_positions(kept: int, index: int, nbatches: int, run: int, device=None) -> torch.Tensor:
+    """int64 [B]: the kept positions of minibatch ``index`` of ``nbatches``: every ``nbatches``-th run of
+    ``run`` consecutive positions, starting with run ``index`` (``run`` 1: every ``nbatches``-th position).
+
+    Spread over the chunk, a minibatch's centres mix documents, as sequential SGD's neighbouring updates do
+    (`loop._train_chunk` says why that matters); a run keeps a few neighbours together, which lets CBOW compose
+    the context words they share once (`loop.CENTRE_RUNS`).
+    """
+    starts = torch.arange(index * run, kept, nbatches * run, device=device)
+    if run == 1:
+        return starts
+    positions = (starts.unsqueeze(1) + torch.arange(run, device=device)).view(-1)  # [runs * run]
+    return positions[positions < kept]
+
+
 def draw_negatives(plan, centres: int, generator: torch.Generator) -> torch.Tensor:
     """int64 [D, K]: one draw of ``K = times * neg`` negatives per ``G`` consecutive centres
     (``plan.negative_draw = (G, times)``, `loop.NEGATIVE_DRAWS`), ``D = ceil(centres / G)``."""
