@@ -125,7 +125,7 @@ def _add_train_parser(commands) -> None:
         "--batch-size",
         type=_positive_int,
         metavar="CENTRES",
-        help="centre words per minibatch (default: 1024; 16384 with --loop device on CUDA; fewer on a small corpus)",
+        help="centre words per minibatch (default: 1024, fewer on a small corpus; larger diverged at lr 0.05)",
     )
     train.add_argument("--seed", type=int, default=0, help="seeds initialisation, subsampling, windows and negatives")
     train.add_argument("--model", default="skipgram", choices=MODELS, help="skip-gram or CBOW")

@@ -46,9 +46,11 @@ DEVICE_CHUNK_TOKENS = 1 << 21
 #: The host reads the running loss every this many minibatches.
 READ_EVERY = 200
 
-#: Centres per minibatch when none is asked for: on CUDA large, for throughput (issue 15 asks for 4K-256K to be
-#: measured; no GPU has run this loop yet, so this is a guess); on the CPU the Hogwild loop's size.
-DEFAULT_BATCH_CENTRES = {"cuda": 16384, "cpu": 1024}
+#: Centres per minibatch when none is asked for: the Hogwild loop's size on either device. Larger minibatches
+#: would use a GPU better, but on NSMC jamo at lr 0.05 minibatches of 4,096, 16,384 and 65,536 centres all
+#: diverged in epoch 1, even with the cap on shared rows (CPU, benchmarks/results/bench_gpu_cpu_jamo.json); a
+#: larger default needs a learning-rate or cap rule measured on a GPU first.
+DEFAULT_BATCH_CENTRES = {"cuda": 1024, "cpu": 1024}
 
 def add_empty_word(subword_offsets: torch.Tensor) -> torch.Tensor:
     """The subword offsets with one more word, the empty word, which has no rows: a CBOW slot of weight 0

@@ -91,7 +91,7 @@ def train(
         or ``"device"``, everything drawn and trained on the device with no host round trip per minibatch (the
         default on ``cuda``; on the CPU one worker whose torch operations use ``threads``).
     batch_size : int, optional
-        Centre words per minibatch (default 1024, and 16384 with the device loop on ``cuda``; a small corpus
+        Centre words per minibatch (default 1024 in either loop; a small corpus
         gets fewer, so that an epoch has at least 256 minibatches). Larger is faster and less exact: a
         minibatch's updates are all computed from the matrices as they were at its start.
     threads : int, optional
