@@ -22,6 +22,7 @@ from kofasttext.serve.api import ENDPOINTS, PREFIX  # noqa: E402
 from kofasttext.serve.app import STATIC, create_app  # noqa: E402
 from kofasttext.serve.batching import Batcher  # noqa: E402
 from kofasttext.serve.catalog import Catalog  # noqa: E402
+from kofasttext.serve.projection import project_2d  # noqa: E402
 
 
 @pytest.fixture
@@ -313,3 +314,17 @@ def test_a_batch_answered_short_fails_its_requests_rather_than_waiting_forever(p
     thread.start()
     thread.join(5)
     assert finished and "answered 0 of 1" in str(finished[0].value)
+
+
+@pytest.mark.parametrize("points", [3, 11, 40])
+def test_the_map_is_the_principal_coordinates_of_the_unit_vectors(points):
+    """`project_2d` takes its axes from the small Gram matrix; they are the SVD's principal coordinates of the
+    centred unit vectors, each axis oriented so that the first point is not on its positive side."""
+    vectors = np.random.default_rng(points).normal(size=(points, 100))
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    centred = unit - unit.mean(axis=0)
+    left, singular, _ = np.linalg.svd(centred, full_matrices=False)
+    expected = left[:, :2] * singular[:2]
+    expected *= np.where(expected[0] > 0, -1.0, 1.0)
+    expected /= np.abs(expected).max()
+    np.testing.assert_allclose(project_2d(vectors), expected, atol=1e-7)

@@ -27,12 +27,15 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     coordinates = np.zeros((len(vectors), 2))
     if len(vectors) < 2:
         return coordinates
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]
     centred = vectors / np.maximum(norms, 1e-12)
-    centred = centred - centred.mean(axis=0)
-    _, singular, axes = np.linalg.svd(centred, full_matrices=False)  # axes: [min(n, dim), dim]
-    used = int(min(2, (singular > 1e-9).sum()))
-    coordinates[:, :used] = centred @ axes[:used].T
+    centred -= centred.mean(axis=0)
+    # The principal coordinates from the n x n Gram matrix (n points, n << dim): its eigenvectors scaled by the
+    # square roots of its eigenvalues are the SVD's U * S, at a fraction of the SVD's cost per request.
+    eigenvalues, eigenvectors = np.linalg.eigh(centred @ centred.T)  # ascending
+    top = eigenvalues[::-1][:2]
+    used = int((top > 1e-18).sum())
+    coordinates[:, :used] = eigenvectors[:, ::-1][:, :used] * np.sqrt(top[:used])
     for axis in range(used):
         if coordinates[0, axis] > 0:
             coordinates[:, axis] *= -1
