@@ -14,8 +14,7 @@ from kofasttext import UsageError
 from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
 from kofasttext.training import loop
-from kofasttext.training.sampling import KeptTokens
-from kofasttext.training.sampling import minibatch_count, minibatch_positions
+from kofasttext.training.sampling import KeptTokens, minibatch_count, minibatch_positions
 from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, capped_shares, cbow_step, skipgram_step
 
 #: Small but real: every test run trains in well under a second.
