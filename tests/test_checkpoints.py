@@ -76,7 +76,12 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
     corpus = _write(tmp_path / "topics.txt", topic_lines(8000, 8))
     output, checkpoint = tmp_path / "m.kft", tmp_path / "m.kft.checkpoint"
     command = [sys.executable, "-m", "kofasttext", "train", str(corpus), "-o", str(output), *LONG_RUN, *OPTIONS]
-    process = subprocess.Popen([*command, "--checkpoint-every", "0.003", "--quiet"], stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored SIGINT
+    # ignored: the child gets the default disposition back, whatever started this test.
+    process = subprocess.Popen(
+        [*command, "--checkpoint-every", "0.003", "--quiet"], stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         first = _wait_for_checkpoint(process, checkpoint)  # training is under way
         process.send_signal(signal.SIGINT)
