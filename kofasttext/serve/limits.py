@@ -31,3 +31,8 @@ MAX_BATCH = 32
 #: neighbour query is in (`batching`: the more requests wait together, the bigger and cheaper the batch), or on
 #: a page fault of a memory-mapped matrix.
 WORKER_THREADS = 32
+#: How long a Python thread may hold the GIL while another waits for it (Python's default: 5 ms). The event loop
+#: thread and the worker threads hand the GIL back and forth several times per request, and a request waits behind
+#: other threads' slices. Measured with benchmarks/bench_serve.py (NSMC jamo, 16 clients), alternating runs:
+#: p99 54.9 / 53.0 ms at 0.5 ms against 59.5 / 54.1 ms at 5 ms; the machine's noise is as large as the gain.
+GIL_SWITCH_SECONDS = 0.0005

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from collections.abc import Callable
 
 from ..errors import UsageError
@@ -87,6 +88,7 @@ def serve(catalog: Catalog, listener: socket.socket, log: Callable[[str], None] 
     """
     server = uvicorn_server(catalog)
     _announce(catalog.names, listener, log)
+    sys.setswitchinterval(limits.GIL_SWITCH_SECONDS)
     with _one_blas_thread():
         server.run(sockets=[listener])
 
@@ -95,6 +97,7 @@ def app_from_environment():
     """The app of one worker process of `serve_workers`: its models loaded from `WORKER_SETTINGS`."""
     settings = json.loads(os.environ[WORKER_SETTINGS])
     _one_blas_thread()  # for the whole life of the worker process
+    sys.setswitchinterval(limits.GIL_SWITCH_SECONDS)
     return create_app(Catalog.open(settings["models"], settings["index"]))
 
 
