@@ -32,7 +32,7 @@ MODULES = [
     "kofasttext.files",
     "kofasttext.validate",
     "kofasttext.interop.vec",
-    "kofasttext.baselines.cooccurrence",
+    "kofasttext.corpus.cooccurrence",
     "kofasttext.loader",
     "kofasttext.search",
     "kofasttext.serve.parameters",
