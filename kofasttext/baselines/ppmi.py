@@ -44,13 +44,13 @@ import numpy as np
 
 from .. import pretokenizers
 from ..corpus import check_text, encode_with_progress, fit_pretokenizer
+from ..corpus.cooccurrence import cooccurrence_counts
 from ..errors import CorpusError, ModelFileError, UsageError
 from ..modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
 from ..queries import VectorQueries
 from ..validate import positive_int
 from ..vocab import Vocabulary
-from ..corpus.cooccurrence import cooccurrence_counts
 
 #: Randomised SVD: extra columns beyond ``dim`` and power iterations (Halko et al.
 #: 2009). The PPMI spectrum is flat (on NSMC the 100th singular value is 11% of the
