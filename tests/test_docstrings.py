@@ -33,6 +33,7 @@ MODULES = [
     "kofasttext.validate",
     "kofasttext.interop.vec",
     "kofasttext.corpus.cooccurrence",
+    "kofasttext.training.glove",
     "kofasttext.loader",
     "kofasttext.search",
     "kofasttext.serve.parameters",

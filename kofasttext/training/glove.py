@@ -59,8 +59,8 @@ def weight(x: torch.Tensor, x_max: float, alpha: float) -> torch.Tensor:
 
     Examples
     --------
-    >>> weight(torch.tensor([1.0, 100.0, 400.0]), 100.0, 0.75).tolist()  # 영화-재밌다 seen once, often, very often
-    [0.03162277862429619, 1.0, 1.0]
+    >>> [round(v, 4) for v in weight(torch.tensor([1.0, 100.0, 400.0]), 100.0, 0.75).tolist()]  # 영화-재밌다: 1, 100, 400
+    [0.0316, 1.0, 1.0]
     """
     return torch.clamp(x / x_max, max=1.0) ** alpha
 
