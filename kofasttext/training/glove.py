@@ -172,7 +172,7 @@ def train_glove(
         offsets, rows = subword_table(corpus.vocab.words, scheme)
         rows, used_buckets = compact_buckets(rows, scheme.first_bucket_row(nwords))
         fit = GloveFit(nwords + len(used_buckets), nwords, dim, offsets, rows, seed)
-        losses = fit.train(
+        losses, epoch_seconds = fit.train(
             *symmetric_entries(first, second, counts), x_max, alpha, lr, epoch, batch_size or BATCH_ENTRIES, seed, bar
         )
     finally:
@@ -202,6 +202,7 @@ def train_glove(
         "corpus_tokens": corpus.stats.tokens,
         "distinct_pairs": int(len(counts)),
         "loss_per_epoch": [round(loss, 6) for loss in losses],
+        "epoch_seconds": [round(seconds, 2) for seconds in epoch_seconds],
         "count_seconds": round(count_seconds, 2),
         "train_seconds": round(elapsed, 2),
     }
@@ -298,8 +299,9 @@ class GloveFit:
         parameter.index_add_(0, index, -step)
         accumulator.index_add_(0, index, grad * grad)
 
-    def train(self, i, j, x, x_max: float, alpha: float, lr: float, epochs: int, batch: int, seed: int, bar) -> list:
-        """``epochs`` passes over the entries in a fresh random order each; the mean loss per entry of each."""
+    def train(self, i, j, x, x_max: float, alpha: float, lr: float, epochs: int, batch: int, seed: int, bar):
+        """``epochs`` passes over the entries in a fresh random order each: ``(mean loss per entry, seconds)`` of
+        each epoch."""
         i, j = torch.from_numpy(i), torch.from_numpy(j)
         x = torch.from_numpy(x)
         log_x = torch.log(x).to(torch.float32)  # [N]
@@ -307,7 +309,7 @@ class GloveFit:
         n = len(x)
         batch = max(1, min(batch, math.ceil(n / 64)))
         generator = torch.Generator().manual_seed(seed + 1)
-        losses = []
+        losses, seconds = [], []
         for number in range(epochs):
             started = time.monotonic()
             order = torch.randperm(n, generator=generator)
@@ -316,14 +318,14 @@ class GloveFit:
                 take = order[start : start + batch]
                 total += self.step(i[take].long(), j[take].long(), log_x[take], f[take], lr)
             losses.append(total / n)
+            seconds.append(time.monotonic() - started)
             if not math.isfinite(total):
                 raise TrainingError(f"GloVe diverged in epoch {number + 1} (loss {total}); lower lr")
             bar.update(
-                f"GloVe epoch {number + 1}/{epochs}: loss {total / n:.4f} per entry "
-                f"({format_duration(time.monotonic() - started)})",
+                f"GloVe epoch {number + 1}/{epochs}: loss {total / n:.4f} per entry ({format_duration(seconds[-1])})",
                 force=True,
             )
-        return losses
+        return losses, seconds
 
     def folded(self) -> tuple[np.ndarray, np.ndarray]:
         """``(input matrix, output matrix)`` of the `Model`: word rows with ``C`` added to the own rows, and ``C``."""
