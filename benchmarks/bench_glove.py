@@ -135,7 +135,7 @@ def main(argv=None) -> None:
             )
     counted = next((row["corpus_tokens"] for row in rows if "corpus_tokens" in row), tokens)
     print(
-        f"NSMC pre-cut: {tokens:,} tokens ({counted:,} after min_count {args.min_count}); window {args.window}, "
+        f"NSMC pre-cut: {tokens:,} tokens ({counted:,} counted by kofasttext); window {args.window}, "
         f"dim {args.dim}, {args.threads} threads\n"
     )
     print("| system | distinct pairs | counting s | counting tokens/s | s per epoch | peak RSS MiB |")
