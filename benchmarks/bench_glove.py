@@ -9,7 +9,7 @@ tokens. Every run is its own process: its peak RSS is that process's (``os.wait4
     python benchmarks/bench_glove.py --data ../shared/data --epochs 2 --threads 2 \\
         --reference /tmp/glove-ref --json benchmarks/results/bench_glove.json --save-models /tmp/glove-models
 
-Counting tokens/s = corpus tokens after min_count / seconds of the counting call (kofasttext: its
+Counting tokens/s = corpus tokens (all of them, as read) / seconds of the counting call (kofasttext: its
 ``count_seconds``; the reference: the ``cooccur`` process, which reads the text itself). Fitting: seconds per
 epoch (kofasttext: ``epoch_seconds``; the reference: one ``glove -iter 1`` process, its reading included).
 """
