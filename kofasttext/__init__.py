@@ -20,12 +20,16 @@ from .model import Model
 
 
 def __getattr__(name):
-    # `train` and `TextClassifier` need torch, a few hundred MB (train_ppmi imports it only for its SVD): import
+    # `train`, `train_glove` and `TextClassifier` need torch, a few hundred MB (train_ppmi imports it only for its SVD): import
     # them on first use, so that reading text, models or jamo (kofasttext.hangul, kofasttext.load) stays light.
     if name == "train":
         from .training import train
 
         return train
+    if name == "train_glove":
+        from .training import train_glove
+
+        return train_glove
     if name == "TextClassifier":
         from .classify import TextClassifier
 
@@ -36,6 +40,7 @@ def __getattr__(name):
 __version__ = "0.1.0"
 __all__ = [
     "train",
+    "train_glove",
     "train_ppmi",
     "load",
     "compress",

@@ -93,8 +93,8 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--minn", type=_lengths, help="shortest n-gram (default: syllable 2, jamo 3; hybrid: both, as 2,3)")
     train.add_argument("--maxn", type=_lengths, help="longest n-gram (default: syllable 4, jamo 6; hybrid: both, as 4,6)")
     train.add_argument("--dim", type=_positive_int, default=100, help="vector length")
-    train.add_argument("--epoch", type=_positive_int, default=5, help="passes over the corpus")
-    train.add_argument("--window", type=_positive_int, default=5, help="most context words on each side")
+    train.add_argument("--epoch", type=_positive_int, help="passes over the corpus (default: 5; glove: 25 over its counts)")
+    train.add_argument("--window", type=_positive_int, help="most context words on each side (default: 5; 10 with --model glove)")
     train.add_argument("--neg", type=_positive_int, default=5, help="negatives per prediction")
     train.add_argument("--min-count", type=_positive_int, default=5, help="rarer words are dropped")
     train.add_argument("--bucket", type=_positive_int, default=DEFAULT_BUCKET, help="hash buckets for n-grams")
@@ -128,7 +128,15 @@ def _add_train_parser(commands) -> None:
         help="centre words per minibatch (default: 1024, fewer on a small corpus; larger diverged at lr 0.05)",
     )
     train.add_argument("--seed", type=int, default=0, help="seeds initialisation, subsampling, windows and negatives")
-    train.add_argument("--model", default="skipgram", choices=MODELS, help="skip-gram or CBOW")
+    train.add_argument(
+        "--model",
+        default="skipgram",
+        choices=MODELS,
+        help="skip-gram, CBOW, or GloVe (least squares on 1/d-weighted co-occurrence counts, AdaGrad; --subwords "
+        "none is plain GloVe; --neg, --sample, --loop, --device cuda, Bloom hashing and checkpoints do not apply)",
+    )
+    train.add_argument("--x-max", type=float, help="glove: counts at or above this weigh 1 (default 100)")
+    train.add_argument("--alpha", type=float, help="glove: exponent of the weight (x / x_max) ** alpha (default 0.75)")
     train.add_argument("--column", help="text column of a .tsv corpus (name or 0-based index)")
     train.add_argument(
         "--pretokenizer",
@@ -316,9 +324,29 @@ def _check_output_path(path: str) -> None:
         raise UsageError(f"output directory is not writable: {directory}")
 
 
+#: Options of `kofasttext train` that GloVe has no use for, with their defaults: a value other than the
+#: default is refused rather than silently ignored.
+_NOT_FOR_GLOVE = {
+    "neg": 5,
+    "sample": 1e-4,
+    "loop": None,
+    "device": "cpu",
+    "batch_size": None,
+    "table_rows": None,
+    "hash_count": None,
+    "checkpoint_every": None,
+    "resume": False,
+}
+
+
 def _train(args) -> None:
     from .training import train
 
+    if args.model == "glove":
+        return _train_glove(args)
+    for name in ("x_max", "alpha"):
+        if getattr(args, name) is not None:
+            raise UsageError(f"--{name.replace('_', '-')} is an option of --model glove")
     # Under torchrun only rank 0 reads the checkpoint and writes files (kofasttext.training.distributed).
     writer = int(os.environ.get("RANK", "0")) == 0
     checkpoint = args.output + ".checkpoint"
@@ -330,8 +358,8 @@ def _train(args) -> None:
         args.corpus,
         subwords=args.subwords,
         dim=args.dim,
-        epoch=args.epoch,
-        window=args.window,
+        epoch=args.epoch or 5,
+        window=args.window or 5,
         neg=args.neg,
         min_count=args.min_count,
         minn=args.minn,
@@ -362,6 +390,38 @@ def _train(args) -> None:
         os.unlink(checkpoint)
     if not args.quiet:
         print(f"saved {args.output}: {len(model.words):,} words, dim {model.dim}", file=sys.stderr)
+
+
+def _train_glove(args) -> None:
+    from .training import train_glove
+
+    for name, default in _NOT_FOR_GLOVE.items():
+        if getattr(args, name) != default:
+            raise UsageError(f"--{name.replace('_', '-')} does not apply to --model glove")
+    _check_output_path(args.output)
+    model = train_glove(
+        args.corpus,
+        dim=args.dim,
+        window=args.window or 10,
+        x_max=100.0 if args.x_max is None else args.x_max,
+        alpha=0.75 if args.alpha is None else args.alpha,
+        epoch=args.epoch or 25,
+        lr=args.lr,
+        min_count=args.min_count,
+        subwords=args.subwords,
+        minn=args.minn,
+        maxn=args.maxn,
+        bucket=args.bucket,
+        threads=args.threads,
+        seed=args.seed,
+        progress=not args.quiet,
+        column=args.column,
+        pretokenizer=args.pretokenizer,
+        allow_binary=args.allow_binary,
+    )
+    model.save(args.output)
+    if not args.quiet:
+        print(f"saved {args.output}: {len(model.words):,} words, dim {model.dim} (GloVe)", file=sys.stderr)
 
 
 def _neighbors(args) -> None:

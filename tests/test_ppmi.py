@@ -17,8 +17,8 @@ from conftest import FOOD, REPO_ROOT, WEATHER
 
 import kofasttext as kft
 from kofasttext import CorpusError, ModelFileError, UsageError
-from kofasttext.baselines.cooccurrence import cooccurrence_counts
 from kofasttext.baselines.ppmi import PPMIModel, ppmi_entries
+from kofasttext.corpus.cooccurrence import cooccurrence_counts
 
 
 def dense_counts(lines: list[list[int]], nwords: int, window: int) -> np.ndarray:

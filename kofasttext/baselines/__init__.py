@@ -2,5 +2,6 @@
 (`kofasttext.queries.VectorQueries`), saved and loaded like every model.
 
 - `ppmi`: positive PMI of co-occurrence counts, reduced by truncated SVD (`train_ppmi`, `PPMIModel`);
-- `cooccurrence`: the windowed co-occurrence counting the count-based models share.
+(The windowed co-occurrence counting PPMI shares with GloVe is `kofasttext.corpus.cooccurrence`; GloVe, a
+trained model, is `kofasttext.training.glove`.)
 """

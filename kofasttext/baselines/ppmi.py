@@ -6,7 +6,7 @@ skip-gram trainer sees (`corpus.encode_corpus`: the same pretokeniser, given as
 ``pretokenizer`` and stored in the model; the same ``min_count`` pruning; windows
 closed at line ends), so the two can be compared:
 
-1. count (`cooccurrence.cooccurrence_counts`): ``#(w, c)``, how often ``c`` occurs within ``window`` words of ``w`` on
+1. count (`corpus.cooccurrence.cooccurrence_counts`): ``#(w, c)``, how often ``c`` occurs within ``window`` words of ``w`` on
    one line, both directions (the counts are symmetric). An occurrence at
    distance ``d`` counts ``(window - d + 1) / window``: the probability that the
    trainer's window, whose half-width is drawn uniformly from ``1..window``,
@@ -44,13 +44,13 @@ import numpy as np
 
 from .. import pretokenizers
 from ..corpus import check_text, encode_with_progress, fit_pretokenizer
+from ..corpus.cooccurrence import cooccurrence_counts
 from ..errors import CorpusError, ModelFileError, UsageError
 from ..modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
 from ..queries import VectorQueries
 from ..validate import positive_int
 from ..vocab import Vocabulary
-from .cooccurrence import cooccurrence_counts
 
 #: Randomised SVD: extra columns beyond ``dim`` and power iterations (Halko et al.
 #: 2009). The PPMI spectrum is flat (on NSMC the 100th singular value is 11% of the
@@ -120,7 +120,7 @@ def train_ppmi(
     Notes
     -----
     Memory: the corpus as ids (8 bytes a token: ids and line numbers), one chunk
-    of at most `cooccurrence.PAIRS_PER_CHUNK` window positions (~25 bytes each, ~420 MB), the
+    of at most `corpus.cooccurrence.PAIRS_PER_CHUNK` window positions (~25 bytes each, ~420 MB), the
     distinct co-occurring pairs (16 bytes each, ~40 while a chunk is merged into
     them) and the PPMI matrix (~28 bytes a non-zero value as numpy arrays and as a
     torch sparse tensor). It grows with the number of distinct pairs, not with

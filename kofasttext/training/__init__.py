@@ -1,5 +1,5 @@
-"""Training subword vectors: `train` (in `trainer`), the Hogwild loop over the corpus (`loop`), the minibatch
-arithmetic (`steps`) and the options a model records (`options`).
+"""Training subword vectors: `train` (in `trainer`), GloVe's `train_glove` (in `glove`), the Hogwild loop
+over the corpus (`loop`), the minibatch arithmetic (`steps`) and the options a model records (`options`).
 
 The package is called ``training``, not ``train``, so that importing it never shadows the function
 ``kofasttext.train``; `train` is imported on first use, so that `options` can be read without torch.
@@ -7,7 +7,7 @@ The package is called ``training``, not ``train``, so that importing it never sh
 
 from .options import MODELS
 
-__all__ = ["MODELS", "train"]
+__all__ = ["MODELS", "train", "train_glove"]
 
 
 def __getattr__(name):
@@ -15,4 +15,8 @@ def __getattr__(name):
         from .trainer import train
 
         return train
+    if name == "train_glove":
+        from .glove import train_glove
+
+        return train_glove
     raise AttributeError(f"module 'kofasttext.training' has no attribute {name!r}")

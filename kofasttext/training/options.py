@@ -7,8 +7,9 @@ from ..errors import UsageError
 from ..validate import positive_int
 
 #: ``--model``: skip-gram (the centre word predicts its context) or CBOW (the mean of the context predicts the
-#: centre word).
-MODELS = ("skipgram", "cbow")
+#: centre word), both trained by `trainer.train`; or GloVe (weighted least squares on co-occurrence counts,
+#: `glove.train_glove`).
+MODELS = ("skipgram", "cbow", "glove")
 
 #: ``--loop``: how minibatches are made and trained. ``hogwild``: worker threads prepare minibatches on the
 #: host and update the shared matrices without locks, as fastText's do (`training.loop`; the CPU default).
@@ -28,5 +29,7 @@ def check_options(options: dict) -> None:
         raise UsageError(f"lr must be positive, got {options['lr']!r}")
     if not options["sample"] >= 0:
         raise UsageError(f"sample must be 0 or positive, got {options['sample']!r}")
+    if options["model"] == "glove":
+        raise UsageError("GloVe is trained by kofasttext.train_glove (on the command line: train --model glove)")
     if options["model"] not in MODELS:
         raise UsageError(f"unknown model {options['model']!r}; choose {' or '.join(MODELS)}")
