@@ -16,6 +16,12 @@ from .queries import CACHE_LOCK, VectorQueries
 from .subwords import SubwordScheme, compact_buckets, subword_table
 from .vocab import Vocabulary
 
+#: Most n-grams whose stored rows `Model.input_rows` remembers (about 200 bytes each, so ~20 MB when full; then it
+#: starts again empty). Hashing a word's n-grams in numpy is most of the time of an unseen word's vector (NSMC jamo
+#: model, 34 n-grams a word: 66 us of 158 us), and the n-grams of unseen words (typos, endings) are mostly those
+#: of other words, so a server answering them hashes each n-gram once.
+NGRAM_ROW_MEMO = 100_000
+
 #: The arrays `Model.from_arrays` needs ("used_buckets" too when the file stores only the used buckets). The
 #: output matrix is needed to resume training, not to answer queries: a classifier file has none.
 QUERY_ARRAYS = ("input_matrix", "counts", "subword_offsets", "subword_rows")
@@ -84,6 +90,7 @@ class Model(VectorQueries):
         self._word_vectors = None
         self._unit_vectors = None
         self._wrapped_forms = None  # built by `knows` on first use
+        self._ngram_rows: dict[str, tuple[int, ...]] = {}  # `input_rows`' memo
 
     # -- what the model is -------------------------------------------------
     @property
@@ -131,20 +138,41 @@ class Model(VectorQueries):
         """Rows of ``input_matrix`` whose sum is ``word``'s vector (none for a word with no known row).
 
         Unlike `get_subwords`' fastText ids, these index the stored matrix: an n-gram
-        whose bucket no vocabulary word uses has no row and is left out.
+        whose bucket no vocabulary word uses has no row and is left out. An unseen
+        word's rows are found n-gram by n-gram through a memo (`NGRAM_ROW_MEMO`).
         """
         word = normalize(word)
         word_id = self.vocab.id(word)
         if word_id >= 0:
             return np.asarray(self.subword_rows[self.subword_offsets[word_id] : self.subword_offsets[word_id + 1]])
-        buckets = self.scheme.bucket_ids(self.scheme.ngrams(word))
-        first_bucket = self.scheme.first_bucket_row(len(self.vocab))
+        ngrams = self.scheme.ngrams(word)
+        memo = self._ngram_rows
+        known = [memo.get(gram) for gram in ngrams]  # .get, not [...]: another thread may clear the memo
+        missing = list(dict.fromkeys(gram for gram, rows in zip(ngrams, known) if rows is None))
+        if missing:
+            found = dict(zip(missing, self._stored_ngram_rows(missing)))
+            if len(memo) + len(found) > NGRAM_ROW_MEMO:
+                memo.clear()
+            memo.update(found)
+            known = [found[gram] if rows is None else rows for gram, rows in zip(ngrams, known)]
+        return np.array([row for rows in known for row in rows], dtype=np.int64)
+
+    def _stored_ngram_rows(self, ngrams: list[str]) -> list[tuple[int, ...]]:
+        """Each n-gram's stored rows: one per hash key (``scheme.rows_per_ngram``), those whose bucket is used."""
+        buckets = self.scheme.bucket_ids(ngrams)
+        rows = buckets + self.scheme.first_bucket_row(len(self.vocab))
         if self.used_buckets is None:
-            return buckets + first_bucket
-        position = np.searchsorted(self.used_buckets, buckets)
-        stored = position < len(self.used_buckets)
-        stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
-        return position[stored] + first_bucket
+            stored = np.ones(len(buckets), dtype=bool)
+        else:
+            position = np.searchsorted(self.used_buckets, buckets)
+            stored = position < len(self.used_buckets)
+            stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
+            rows = position + self.scheme.first_bucket_row(len(self.vocab))
+        per_gram = self.scheme.rows_per_ngram
+        return [
+            tuple(int(row) for row, keep in zip(rows[i : i + per_gram], stored[i : i + per_gram]) if keep)
+            for i in range(0, len(rows), per_gram)
+        ]
 
     def knows(self, word: str) -> bool:
         """Whether the model learnt anything about ``word``: it is in the vocabulary, or one of its n-grams is

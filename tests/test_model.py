@@ -54,6 +54,36 @@ def test_oov_vector_is_the_sum_of_its_ngram_rows(make_model):
     assert np.array_equal(model.get_word_vector(unicodedata.normalize("NFD", "영화관")), model.get_word_vector("영화관"))
 
 
+def _rows_without_memo(model, word: str) -> np.ndarray:
+    """An unseen word's stored rows computed directly: every n-gram's bucket, through ``used_buckets``."""
+    buckets = model.scheme.bucket_ids(model.scheme.ngrams(word))
+    position = np.searchsorted(model.used_buckets, buckets)
+    last = len(model.used_buckets) - 1
+    stored = (position <= last) & (model.used_buckets[np.minimum(position, last)] == buckets)
+    return position[stored] + model.scheme.first_bucket_row(len(model.vocab))
+
+
+def test_an_unseen_words_rows_are_the_same_cold_warm_and_after_the_memo_starts_again(small_corpus, monkeypatch):
+    from kofasttext import model as model_module
+
+    model = kft.train(str(small_corpus), dim=8, epoch=1, min_count=2, bucket=5000, threads=1, progress=False)
+    assert model.used_buckets is not None  # a trained model stores only the buckets its words use
+    unseen = ["비바람", "ㅋㅋㅋㅋㅋㅋㅋ", "라면집", "비바람", "몰랐겠지"]  # repeated n-grams, a repeated word
+    assert not any(word in model for word in unseen)
+    expected = {word: _rows_without_memo(model, word) for word in unseen}
+    for _ in range(2):  # cold, then from the memo
+        for word in unseen:
+            np.testing.assert_array_equal(model.input_rows(word), expected[word])
+    assert len(model._ngram_rows) == len({g for w in unseen for g in model.scheme.ngrams(w)})
+    monkeypatch.setattr(model_module, "NGRAM_ROW_MEMO", 20)  # over the bound: the next miss empties it
+    assert "눈사람" not in model
+    np.testing.assert_array_equal(model.input_rows("눈사람"), _rows_without_memo(model, "눈사람"))
+    assert 0 < len(model._ngram_rows) and set(model._ngram_rows) <= set(model.scheme.ngrams("눈사람"))  # its misses only
+    for word in unseen:
+        np.testing.assert_array_equal(model.input_rows(word), expected[word])
+        assert len(model._ngram_rows) <= max(20, len(model.scheme.ngrams(word)))
+
+
 def test_none_model_gives_zeros_for_oov(make_model):
     model = make_model(PLANTED, subwords="none")
     assert model.input_matrix.shape[0] == len(PLANTED)

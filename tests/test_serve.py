@@ -3,6 +3,7 @@ description, the page's files, and the 4xx JSON every bad request gets (never a 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -17,7 +18,8 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient  # noqa: E402
 
 import kofasttext as kft  # noqa: E402
-from kofasttext.serve import limits  # noqa: E402
+from kofasttext.serve import answers, limits  # noqa: E402
+from kofasttext.serve.answers import Ranking  # noqa: E402
 from kofasttext.serve.api import ENDPOINTS, PREFIX  # noqa: E402
 from kofasttext.serve.app import STATIC, create_app  # noqa: E402
 from kofasttext.serve.batching import Batcher  # noqa: E402
@@ -268,7 +270,18 @@ def test_most_similar_many_answers_what_most_similar_does(demo_model_path, plant
         model.most_similar_many([("영화", ()), ("배우", ())], topn=[3])
 
 
-def test_batcher_scores_waiting_queries_together_and_answers_each_its_own(demo_model_path, monkeypatch):
+def _ranking_plan(positive, topn: int = 1):
+    """The smallest plan: one ranking of ``positive``, its pairs returned as they came."""
+    pairs = yield Ranking(positive, [], topn)
+    return {"pairs": pairs}
+
+
+def _broken_plan():
+    raise kft.UsageError("this plan fails before it ranks")
+    yield  # a generator, like every plan
+
+
+def test_batcher_answers_waiting_plans_together_and_each_its_own(demo_model_path, monkeypatch):
     model = kft.load(str(demo_model_path))
     words = ["몰랐겠지", "영화", "재밌었닼ㅋ", "배우", "모르겠니", "먹었겠지", "맛있었겠다", "기다렸겠지"]
     expected = {word: model.most_similar(word, topn=10) for word in words}
@@ -278,42 +291,49 @@ def test_batcher_scores_waiting_queries_together_and_answers_each_its_own(demo_m
     def recorded(self, queries, topn=10):
         sizes.append(len(queries))
         if len(sizes) == 1:
-            time.sleep(0.2)  # the first batch is slow, so the other threads' queries pile up behind it
+            time.sleep(0.2)  # the first batch is slow, so the other requests' plans pile up behind it
         return original(self, queries, topn)
 
     monkeypatch.setattr(type(model), "most_similar_many", recorded)
     ranker = Batcher(model, max_batch=6)
-    answers = []
 
-    def ask(worker: int):
-        for step in range(3):
-            word = words[(worker + step) % len(words)]
-            answers.append((word, ranker.most_similar(word, topn=10)))
+    async def ask(word):
+        return word, await ranker.answer(answers.neighbors(model, word, 10))
 
-    in_threads(ask)
-    assert len(answers) == 48 and sum(sizes) == 48
-    assert max(sizes) == 6 and len(sizes) < 48  # batches formed, none above max_batch
-    for word, answer in answers:
-        assert_same_neighbours(answer, expected[word])
+    async def ask_all():
+        first = asyncio.create_task(ask(words[0]))
+        await asyncio.sleep(0.05)  # the first batch is running (alone) when the other 47 arrive
+        return [await first, *await asyncio.gather(*(ask(words[i % len(words)]) for i in range(1, 48)))]
+
+    replies = asyncio.run(ask_all())
+    assert len(replies) == 48 and sum(sizes) == 48
+    assert sizes[0] == 1 and max(sizes) == 6 and len(sizes) < 48  # batches formed, none above max_batch
+    for word, body in replies:
+        neighbours = [(n["word"], n["similarity"]) for n in body["neighbors"]]
+        assert [w for w, _ in neighbours] == [w for w, _ in expected[word]], word
+        assert [s for _, s in neighbours] == pytest.approx([s for _, s in expected[word]], abs=1e-4)
 
 
-def test_a_failing_batch_fails_each_of_its_requests(planted):
+def test_a_failing_ranking_fails_its_batch_and_a_failing_plan_only_itself(planted):
     ranker = Batcher(planted)
-    with pytest.raises(kft.UsageError, match="at least one word"):
-        ranker.most_similar((), ())
-    assert ranker.most_similar("사과", topn=1)[0][0] == "바나나"  # the batcher still works afterwards
+
+    async def together(*plans):
+        return await asyncio.gather(*(ranker.answer(plan) for plan in plans), return_exceptions=True)
+
+    no_word, apple = asyncio.run(together(_ranking_plan([]), _ranking_plan(["사과"])))
+    assert isinstance(no_word, kft.UsageError) and isinstance(apple, kft.UsageError)  # one product: both fail
+    broken, apple = asyncio.run(together(_broken_plan(), _ranking_plan(["사과"])))
+    assert isinstance(broken, kft.UsageError) and "before it ranks" in str(broken)
+    assert apple["pairs"][0][0] == "바나나"  # the batch of a plan that failed alone is answered
 
 
 def test_a_batch_answered_short_fails_its_requests_rather_than_waiting_forever(planted, monkeypatch):
-    """A request left out of its batch's answers would never be answered: its thread would lead empty
-    batches forever, holding the GIL (a test's stand-in that answered ``[]`` once starved the rest of the suite)."""
+    """A request left out of its batch's answers would never be answered (a test's stand-in that answered
+    ``[]`` once left a request waiting for ever and starved the rest of the suite)."""
     monkeypatch.setattr(type(planted), "most_similar_many", lambda self, queries, topn=10: [])
     ranker = Batcher(planted)
-    finished = []
-    thread = threading.Thread(target=lambda: finished.append(pytest.raises(RuntimeError, ranker.most_similar, "사과")))
-    thread.start()
-    thread.join(5)
-    assert finished and "answered 0 of 1" in str(finished[0].value)
+    with pytest.raises(RuntimeError, match="answered 0 of 1"):
+        asyncio.run(asyncio.wait_for(ranker.answer(_ranking_plan(["사과"])), 5))
 
 
 @pytest.mark.parametrize("points", [3, 11, 40])

@@ -1,20 +1,33 @@
 """What each API path answers: plain dicts (JSON as they are) computed from a model's query verbs.
 
-No web framework here: `app` reads and checks the parameters (`parameters`), calls one of these in a worker
-thread and sends the dict. Every answer says which words are in the vocabulary, because a word that is not is
-the point of this package: its vector is the sum of its n-grams' rows, and the neighbours show what that sum
-found.
+No web framework here: `app` reads and checks the parameters (`parameters`), calls one of these in a worker thread
+and sends the dict. The two that rank the vocabulary (`neighbors`, `arithmetic`) are plans: generators that yield
+the one `Ranking` they need, get the ranked ``(word, similarity)`` pairs sent back and return the dict, so that
+`batching.Batcher` can rank the plans of many requests in one matrix product. Every answer says which words are in
+the vocabulary, because a word that is not is the point of this package: its vector is the sum of its n-grams'
+rows, and the neighbours show what that sum found.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..hangul import JONG_FILLER, from_jamo
 from .expression import Term
 from .projection import project_2d
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a plan asks to be ranked: ``model.most_similar(positive, negative, topn)``'s pairs."""
+
+    positive: list
+    negative: list
+    topn: int
 
 
 def _rounded(score: float) -> float:
@@ -41,26 +54,25 @@ def _map(model, anchors: list[tuple[str, str, np.ndarray]], pairs) -> list[dict]
     return [{"word": label, "role": role, "x": _rounded(x), "y": _rounded(y)} for (label, role), (x, y) in zip(labels, points)]
 
 
-def neighbors(model, word: str, k: int, most_similar=None) -> dict:
-    """The ``k`` nearest vocabulary words of ``word``, whether it is in the vocabulary, and the 2-D map.
-
-    ``most_similar`` ranks (default: the model's own; a server's `batching.Batcher` scores concurrent
-    requests together).
+def neighbors(model, word: str, k: int) -> Generator[Ranking, list, dict]:
+    """Plan of the ``k`` nearest vocabulary words of ``word``, whether it is in the vocabulary, and the 2-D map.
 
     Examples
     --------
-    >>> neighbors(model, "몰랐겠지", 2)  # doctest: +SKIP
-    {'word': '몰랐겠지', 'in_vocabulary': False, 'has_vector': True,
+    >>> plan = neighbors(model, "몰랐겠지", 2)  # doctest: +SKIP
+    >>> ranking = next(plan)  # the word's vector, to be ranked  # doctest: +SKIP
+    >>> plan.send(model.most_similar(ranking.positive, topn=ranking.topn))  # doctest: +SKIP
+    StopIteration: {'word': '몰랐겠지', 'in_vocabulary': False, 'has_vector': True,
      'neighbors': [{'word': '몰랐지', 'similarity': 0.854}, ...], 'map': [...]}
     """
     vector = model.get_word_vector(word)
     has_vector = bool(np.any(vector))
-    most_similar = most_similar or model.most_similar
     pairs = []
     if has_vector:
         # The vector is computed once (the map needs it too) and ranked as a vector, which leaves nothing out:
         # k + 1 answers without the word itself are what ranking the word would leave, cut to k.
-        pairs = [(other, score) for other, score in most_similar([vector], topn=k + 1) if other != word][:k]
+        ranked = yield Ranking([vector], [], k + 1)
+        pairs = [(other, score) for other, score in ranked if other != word][:k]
     return {
         "word": word,
         "in_vocabulary": word in model,
@@ -70,14 +82,16 @@ def neighbors(model, word: str, k: int, most_similar=None) -> dict:
     }
 
 
-def arithmetic(model, expression: str, terms: list[Term], k: int, most_similar=None) -> dict:
-    """The ``k`` vocabulary words nearest to an expression's value (`expression` module), and the 2-D map;
-    ``most_similar`` as for `neighbors`.
+def arithmetic(model, expression: str, terms: list[Term], k: int) -> Generator[Ranking, list, dict]:
+    """Plan of the ``k`` vocabulary words nearest to an expression's value (`expression` module), and the 2-D
+    map; driven as `neighbors`' plan is.
 
     Examples
     --------
-    >>> arithmetic(model, "한국 - 서울 + 도쿄", parse_expression("한국 - 서울 + 도쿄"), 1)  # doctest: +SKIP
-    {'expression': '한국 - 서울 + 도쿄', 'terms': [...], 'neighbors': [{'word': '일본', 'similarity': 0.61}], ...}
+    >>> plan = arithmetic(model, "한국 - 서울 + 도쿄", parse_expression("한국 - 서울 + 도쿄"), 1)  # doctest: +SKIP
+    >>> ranking = next(plan)  # doctest: +SKIP
+    >>> plan.send(model.most_similar(ranking.positive, ranking.negative, topn=ranking.topn))  # doctest: +SKIP
+    StopIteration: {'expression': '한국 - 서울 + 도쿄', 'terms': [...], 'neighbors': [{'word': '일본', ...}], ...}
     """
     positive = [term.word for term in terms if term.sign > 0]
     negative = [term.word for term in terms if term.sign < 0]
@@ -91,8 +105,7 @@ def arithmetic(model, expression: str, terms: list[Term], k: int, most_similar=N
         if norm > 0:
             value += term.sign * vector / norm  # what most_similar sums, so the map's "=" point is the query
             anchors.append((term.word, "term", vector))
-    most_similar = most_similar or model.most_similar
-    pairs = most_similar(positive=positive, negative=negative, topn=k) if np.any(value) else []
+    pairs = (yield Ranking(positive, negative, k)) if np.any(value) else []
     points = _map(model, [("=", "query", value), *anchors], pairs) if pairs else []
     return {"expression": expression, "terms": described, "neighbors": _neighbour_list(pairs), "map": points}
 

@@ -7,7 +7,7 @@ Every path is a GET under ``/api/v1/`` that answers JSON; a bad request gets a 4
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from .. import __version__
@@ -24,25 +24,28 @@ _K = Param("k", "k", required=False, description=f"how many to return, 1 to {lim
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One API path: ``answer(catalog, values)`` gets the checked parameter values and returns the JSON dict."""
+    """One API path: ``answer(catalog, values)`` gets the checked parameter values and returns the JSON dict;
+    a coroutine function for the paths that rank (their work is batched, `batching`), run in a worker thread
+    for the others."""
 
     path: str
     summary: str
     params: tuple[Param, ...]
-    answer: Callable[[Catalog, dict], dict]
+    answer: Callable[[Catalog, dict], dict | Awaitable[dict]]
     example: str
 
 
-def _neighbors(catalog: Catalog, values: dict) -> dict:
+async def _neighbors(catalog: Catalog, values: dict) -> dict:
     name, model = catalog.model(values["model"])
-    return {"model": name, **answers.neighbors(model, values["word"], values["k"], catalog.rankers[name].most_similar)}
+    body = await catalog.rankers[name].answer(answers.neighbors(model, values["word"], values["k"]))
+    return {"model": name, **body}
 
 
-def _arithmetic(catalog: Catalog, values: dict) -> dict:
+async def _arithmetic(catalog: Catalog, values: dict) -> dict:
     name, model = catalog.model(values["model"])
     terms = parse_expression(values["expr"])
-    ranker = catalog.rankers[name].most_similar
-    return {"model": name, **answers.arithmetic(model, values["expr"], terms, values["k"], ranker)}
+    body = await catalog.rankers[name].answer(answers.arithmetic(model, values["expr"], terms, values["k"]))
+    return {"model": name, **body}
 
 
 def _similarity(catalog: Catalog, values: dict) -> dict:

@@ -2,10 +2,10 @@
 
 Each request's parameters are checked on the event loop (microseconds: `parameters.read`), and the answer is
 computed in a worker thread (numpy releases the GIL in its matrix products, so two cores answer two requests at
-once), under a time limit. Whatever goes wrong is JSON: a `RequestError` (or a `KofasttextError` a query verb
-raised) is its 4xx status with ``{"error": message}``, an unknown path or method Starlette's 404 or 405 in the
-same shape, an answer slower than `limits.REQUEST_SECONDS` a 503, and a bug a 500 whose traceback goes to the
-server's log, never to the client.
+once; neighbour and arithmetic answers in batches, `batching`), under a time limit. Whatever goes wrong is JSON: a
+`RequestError` (or a `KofasttextError` a query verb raised) is its 4xx status with ``{"error": message}``, an
+unknown path or method Starlette's 404 or 405 in the same shape, an answer slower than `limits.REQUEST_SECONDS` a
+503, and a bug a 500 whose traceback goes to the server's log, never to the client.
 
 The page (``static/``) is plain HTML, CSS and JavaScript served from the package: no build step, nothing from
 the network, and a Content-Security-Policy of ``'self'`` so that the browser would refuse anything else.
@@ -14,6 +14,7 @@ the network, and a Content-Security-Policy of ``'self'`` so that the browser wou
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from pathlib import Path
 
@@ -54,8 +55,11 @@ def _handler(endpoint: Endpoint, catalog: Catalog):
         try:
             values = read({name: query.getlist(name) for name in query.keys()}, endpoint.params)
             with anyio.fail_after(limits.REQUEST_SECONDS):
-                # abandon_on_cancel: at the time limit the client gets its 503 now; the thread finishes alone.
-                body = await anyio.to_thread.run_sync(endpoint.answer, catalog, values, abandon_on_cancel=True)
+                if inspect.iscoroutinefunction(endpoint.answer):
+                    body = await endpoint.answer(catalog, values)
+                else:
+                    # abandon_on_cancel: at the time limit the client gets its 503 now; the thread finishes alone.
+                    body = await anyio.to_thread.run_sync(endpoint.answer, catalog, values, abandon_on_cancel=True)
         except RequestError as error:
             return _error(error.status, error.message)
         except KofasttextError as error:  # a query verb refusing its input

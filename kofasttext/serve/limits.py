@@ -27,9 +27,8 @@ BLAS_THREADS = 1
 #: Most neighbour queries of one model scored in one matrix product (`batching`): past a few dozen the product
 #: is no longer bound by memory and a bigger batch only makes its first request wait longer.
 MAX_BATCH = 32
-#: Worker threads answering requests. Far more than the cores, because most of them wait: for the batch their
-#: neighbour query is in (`batching`: the more requests wait together, the bigger and cheaper the batch), or on
-#: a page fault of a memory-mapped matrix.
+#: Worker threads answering requests (a batch of neighbour answers takes one, `batching`). More than the cores,
+#: because a thread may wait on a page fault of a memory-mapped matrix.
 WORKER_THREADS = 32
 #: How long a Python thread may hold the GIL while another waits for it (Python's default: 5 ms). The event loop
 #: thread and the worker threads hand the GIL back and forth several times per request, and a request waits behind
