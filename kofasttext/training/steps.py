@@ -97,8 +97,9 @@ from ..errors import TrainingError
 MAX_SUMMED_UPDATES = 8
 
 #: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
-#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
-#: and the model would be useless long before it overflowed to inf.
+#: (1 + neg) * ln 2 (4.2 at neg 5; hierarchical softmax: the target's depth in the tree times ln 2) and falls;
+#: one above 100 means vectors whose scores run into the hundreds, and the model would be useless long before it
+#: overflowed to inf.
 DIVERGED_LOSS_PER_PAIR = 100.0
 
 
