@@ -19,7 +19,11 @@ It prints one markdown table per scheme and writes everything to JSON. Needs
 
     python benchmarks/bench_train.py [--data DIR] [--schemes syllable jamo]
         [--systems kofasttext fasttext gensim] [--epoch 5] [--threads 2]
-        [--model skipgram|cbow] [--json benchmarks/results/bench_train.json] [--quick] [--save-models DIR]
+        [--model skipgram|cbow] [--loss ns|hs] [--json benchmarks/results/bench_train.json] [--quick]
+        [--save-models DIR]
+
+``--loss hs`` trains every system with hierarchical softmax instead of negative sampling: fastText's
+``loss="hs"``, gensim's ``hs=1, negative=0``, kofasttext's ``loss="hs"``.
 
 ``--quick`` (a smoke test) trains on the first 60,000 lines for one epoch.
 ``--save-models DIR`` keeps the fastText (.bin) and kofasttext (.kft) models, named
@@ -149,6 +153,7 @@ def train_fasttext(job: dict):
     model = fasttext.train_unsupervised(
         job["train_path"],
         model=job.get("model", "skipgram"),
+        loss=job.get("loss", "ns"),
         dim=SETTINGS["dim"],
         ws=SETTINGS["window"],
         neg=SETTINGS["neg"],
@@ -172,15 +177,17 @@ def train_gensim(job: dict):
 
     # gensim reports progress through logging; show it like the others' progress.
     logging.basicConfig(format="gensim: %(message)s", level=logging.INFO, stream=sys.stderr)
+    hierarchical = job.get("loss", "ns") == "hs"
     started = time.perf_counter()
     # corpus_file is gensim's fast path (no Python iterator); the constructor
     # scans the vocabulary and then trains, so timing it times both.
     model = FastText(
         corpus_file=job["train_path"],
         sg=int(job.get("model", "skipgram") == "skipgram"),
+        hs=int(hierarchical),
         vector_size=SETTINGS["dim"],
         window=SETTINGS["window"],
-        negative=SETTINGS["neg"],
+        negative=0 if hierarchical else SETTINGS["neg"],  # gensim does both when given both
         epochs=job["epoch"],
         min_count=SETTINGS["min_count"],
         min_n=job["minn"],
@@ -212,6 +219,7 @@ def train_kofasttext(job: dict):
         threads=job["threads"],
         seed=job.get("seed", 0),
         model=job.get("model", "skipgram"),
+        loss=job.get("loss", "ns"),
         progress=True,
     )
     options.update(job.get("trainer_options", {}))  # bench_protocol's --trainer-option: a variant trainer
@@ -434,6 +442,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram", help="what every system trains")
     parser.add_argument(
+        "--loss", choices=("ns", "hs"), default="ns", help="negative sampling or hierarchical softmax, for every system"
+    )
+    parser.add_argument(
         "--json", default=None, help="default benchmarks/results/bench_train.json (bench_train_quick.json with --quick)"
     )
     parser.add_argument("--quick", action="store_true", help=f"smoke test: the first {QUICK_LINES:,} lines, 1 epoch")
@@ -496,6 +507,7 @@ def main(argv=None) -> None:
                     "epoch": args.epoch,
                     "threads": args.threads,
                     "model": args.model,
+                    "loss": args.loss,
                     # kofasttext reads the corpus itself; the others read the prepared words.
                     "train_path": corpus["raw_path"] if system == "kofasttext" else corpus["paths"][scheme],
                     "eval_path": eval_path,
@@ -508,7 +520,7 @@ def main(argv=None) -> None:
     what = f"first {corpus['lines']:,} lines" if args.quick else "corpus"
     title = (
         f"{'QUICK SMOKE TEST: ' if args.quick else ''}NSMC {what} ({corpus['tokens']:,} tokens), "
-        f"{args.model}, epoch {args.epoch}, threads {args.threads}"
+        f"{args.model}, loss {args.loss}, epoch {args.epoch}, threads {args.threads}"
     )
     notes = [
         "words/s = corpus tokens x epochs / wall seconds of the whole training call (reading and vocabulary included).",
@@ -523,6 +535,8 @@ def main(argv=None) -> None:
         "(facebookresearch/fastText issue #1061): with few threads most n-gram rows start at zero and many of "
         "their pages are never touched, which lowers its peak RSS.",
     ]
+    if args.loss == "hs":
+        notes.append("hierarchical softmax: no negatives are drawn (the neg setting is not used).")
     skipped = [LABELS[s] for s in SYSTEMS if s not in systems]
     if skipped:
         notes.append(f"not run (not requested): {', '.join(skipped)}.")
@@ -550,6 +564,7 @@ def main(argv=None) -> None:
                     "epoch": args.epoch,
                     "threads": args.threads,
                     "model": args.model,
+                    "loss": args.loss,
                     "schemes": {s: SCHEMES[s] for s in schemes},
                 },
                 "corpus": {"path": corpus_path, "lines": corpus["lines"], "tokens": corpus["tokens"], **word_lists},

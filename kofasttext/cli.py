@@ -14,7 +14,7 @@ import sys
 from .errors import KofasttextError, TrainingInterrupted, UsageError
 from .pretokenizers import NAMES as PRETOKENIZERS
 from .subwords import DEFAULT_BUCKET, MAX_HASH_COUNT, SCHEMES
-from .training.options import LOOPS, MODELS
+from .training.options import LOOPS, LOSSES, MODELS
 from .validate import positive_int
 
 
@@ -133,7 +133,15 @@ def _add_train_parser(commands) -> None:
         default="skipgram",
         choices=MODELS,
         help="skip-gram, CBOW, or GloVe (least squares on 1/d-weighted co-occurrence counts, AdaGrad; --subwords "
-        "none is plain GloVe; --neg, --sample, --loop, --device cuda, Bloom hashing and checkpoints do not apply)",
+        "none is plain GloVe; --neg, --loss, --sample, --loop, --device cuda, Bloom hashing and checkpoints do not apply)",
+    )
+    train.add_argument(
+        "--loss",
+        default="ns",
+        choices=LOSSES,
+        help="skip-gram and CBOW: ns, negative sampling (--neg random words per prediction); hs, hierarchical softmax "
+        "(a Huffman tree over the vocabulary, no negatives: for a small vocabulary or a few dominant words; not with "
+        "torchrun)",
     )
     train.add_argument("--x-max", type=float, help="glove: counts at or above this weigh 1 (default 100)")
     train.add_argument("--alpha", type=float, help="glove: exponent of the weight (x / x_max) ** alpha (default 0.75)")
@@ -328,6 +336,7 @@ def _check_output_path(path: str) -> None:
 #: default is refused rather than silently ignored.
 _NOT_FOR_GLOVE = {
     "neg": 5,
+    "loss": "ns",
     "sample": 1e-4,
     "loop": None,
     "device": "cpu",
@@ -375,6 +384,7 @@ def _train(args) -> None:
         progress=not args.quiet,
         column=args.column,
         model=args.model,
+        loss=args.loss,
         checkpoint=checkpoint,
         checkpoint_every=args.checkpoint_every,
         resume=args.resume,

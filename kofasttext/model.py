@@ -405,6 +405,7 @@ class Model(VectorQueries):
             **scheme.to_config(),
             "source": "fasttext",
             "model": fasttext_bin.MODEL_NAMES[settings["model"]],
+            **({"loss": fasttext_bin.LOSS_NAMES[settings["loss"]]} if settings["loss"] in fasttext_bin.LOSS_NAMES else {}),
             "dim": settings["dim"],
             "window": settings["ws"],
             "epoch": settings["epoch"],

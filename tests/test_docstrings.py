@@ -22,6 +22,7 @@ MODULES = [
     "kofasttext.corpus.read",
     "kofasttext.model",
     "kofasttext.training.trainer",
+    "kofasttext.training.huffman",
     "kofasttext.evaluate.oov",
     "kofasttext.evaluate.plots",
     "kofasttext.queries",

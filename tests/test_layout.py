@@ -57,5 +57,5 @@ def test_help_shows_every_default(command, parser):
             assert f"(default: {action.default})" in text, (command, action.dest)
             checked += 1
     if command == ("train",):
-        # --subwords, --dim, ... --seed, --model, --pretokenizer; --epoch and --window name their per-model defaults
-        assert checked == 11
+        # --subwords, --dim, ... --seed, --model, --loss, --pretokenizer; --epoch and --window name their per-model defaults
+        assert checked == 12

@@ -22,6 +22,14 @@ file agree with our model is the word strings and the rows: our hash and n-gram 
 * **Unstored buckets are zero.** A model `kofasttext.train` made keeps only the buckets its vocabulary uses;
   the file gives every other bucket a zero row, so an unseen word's mean counts them but they add nothing.
 
+A model trained with hierarchical softmax (``loss="hs"``) is written with fastText's loss code for it (1), and
+laid out so that fastText's tree is the one it was trained with: fastText rebuilds the Huffman tree from the
+file's dictionary, in the file's order, by the method `kofasttext.training.huffman` copies. So the dictionary is
+written in the tree's leaf order (by count, most frequent first, equal counts in id order) with ``</s>``, a leaf
+of the trained tree, as one of its words (its count recorded as ``end_of_line_count`` in the model's config; a
+zero input row, since the model keeps no vector for it), and the output matrix is the tree's ``V - 1`` inner
+nodes, node ``i`` row ``i``, then a zero row, as fastText's has a row per word and uses the first ``V - 1``.
+
 The jamo scheme is fastText's character n-grams over a word's jamo form (`hangul.jamo_form`), so a jamo model
 is written with its words in that form, and a fastText client queries ``jamo_form(word)``. The hybrid scheme
 (two n-gram ranges over two strings of a word) and extra subwords (sentencepiece pieces) have no fastText
@@ -43,7 +51,9 @@ from ..hangul import jamo_form
 
 MAGIC = 793712314
 VERSION = 12
-LOSS_NS = 2
+#: fastText's ``loss_name`` codes (src/args.h).
+LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
+LOSS_NAMES = {code: name for name, code in LOSS_CODES.items()}
 MODEL_CODES = {"cbow": 1, "skipgram": 2}
 ENTRY_WORD = 0
 #: fastText's defaults for settings a model's config may not record.
@@ -101,11 +111,20 @@ def save_fasttext(model, path: str) -> None:
     config = model.config
     if config.get("model", "skipgram") not in MODEL_CODES:
         raise UsageError(f"a {config['model']} model cannot be a fastText .bin (only skipgram and cbow)")
+    loss = config.get("loss", "ns")
+    if loss not in LOSS_CODES:
+        raise UsageError(f"a model trained with loss {loss!r} cannot be a fastText .bin")
     words = fasttext_words(model)
-    nwords, dim = len(words), model.dim
+    model_words, dim = len(words), model.dim
     minn, maxn = _ngram_range(model)
     bucket = model.scheme.bucket if maxn else 0
     counts = np.asarray(model.vocab.counts, dtype=np.int64)
+    word_rows = np.asarray(model.input_matrix[:model_words], dtype=np.float32)
+    # A model rebuilt from a classifier has no output matrix: nothing was trained there.
+    output_rows = np.zeros((model_words, dim), np.float32) if model.output_matrix is None else model.output_matrix
+    if loss == "hs":
+        words, counts, word_rows, output_rows = _tree_layout(config, words, counts, word_rows, output_rows)
+    nwords = len(words)
     with atomic_write(path) as out:
         out.write(struct.pack("<2i", MAGIC, VERSION))
         out.write(
@@ -116,7 +135,7 @@ def save_fasttext(model, path: str) -> None:
                 int(config.get("min_count", 5)),
                 int(config.get("neg", 5)),
                 1,  # wordNgrams
-                LOSS_NS,
+                LOSS_CODES[loss],
                 MODEL_CODES[config.get("model", "skipgram")],
                 bucket,
                 minn,
@@ -134,14 +153,27 @@ def save_fasttext(model, path: str) -> None:
         )
         out.write(b"\0")  # input matrix not quantised
         out.write(_MATRIX_HEADER.pack(nwords + bucket, dim))
-        _write_rows(out, np.asarray(model.input_matrix[:nwords], dtype=np.float32))
-        _write_bucket_rows(out, model, nwords, bucket)
+        _write_rows(out, word_rows)
+        _write_bucket_rows(out, model, model_words, bucket)
         out.write(b"\0")  # output matrix not quantised
         out.write(_MATRIX_HEADER.pack(nwords, dim))
-        if model.output_matrix is None:  # a model rebuilt from a classifier: nothing was trained there
-            _write_rows(out, np.zeros((nwords, dim), dtype=np.float32))
-        else:
-            _write_rows(out, np.asarray(model.output_matrix[:nwords], dtype=np.float32))
+        _write_rows(out, np.asarray(output_rows[:nwords], dtype=np.float32))
+
+
+def _tree_layout(config: dict, words: list[str], counts, word_rows, output_rows):
+    """``(words, counts, word rows, output rows)`` of an hs model as the file holds them (the module docstring):
+    ``</s>`` added when the model was trained with it, the words in the tree's leaf order, the output rows the
+    tree's ``V - 1`` inner nodes and a zero row. A model read from a fastText file, ``</s>`` among its words and
+    its dictionary in leaf order already, is written as it was."""
+    if "end_of_line_count" in config:
+        words = [*words, EOS]
+        counts = np.append(counts, int(config["end_of_line_count"]))
+        word_rows = np.concatenate([word_rows, np.zeros((1, word_rows.shape[1]), dtype=np.float32)])
+    order = np.argsort(-counts, kind="stable")  # training.huffman's leaf order
+    nodes = len(words) - 1
+    output = np.zeros((len(words), word_rows.shape[1]), dtype=np.float32)
+    output[:nodes] = output_rows[:nodes]
+    return [words[i] for i in order], counts[order], word_rows[order], output
 
 
 def _write_rows(out, rows: np.ndarray) -> None:

@@ -1,5 +1,6 @@
 """Training subword vectors: `train` (in `trainer`), GloVe's `train_glove` (in `glove`), the Hogwild loop
-over the corpus (`loop`), the minibatch arithmetic (`steps`) and the options a model records (`options`).
+over the corpus (`loop`), the minibatch arithmetic (`steps`), hierarchical softmax's Huffman tree
+(`huffman`) and the options a model records (`options`).
 
 The package is called ``training``, not ``train``, so that importing it never shadows the function
 ``kofasttext.train``; `train` is imported on first use, so that `options` can be read without torch.

@@ -16,6 +16,8 @@ same weights through the same step code (`steps`); what differs is how a minibat
   needs (computed once per chunk). The caps of `steps` are kept (a word's occurrences share its cap), and one
   more is added: an input row that many of the minibatch's words share is capped at ``MAX_SUMMED_UPDATES``
   words' worth (`steps.Batch.cap_shared_rows`), which minibatches larger than the Hogwild loop's need.
+* **Hierarchical softmax** (``loss="hs"``) draws no negatives, and its paths are padded to the deepest, the
+  slots past a path of weight 0 (`steps`), for the same reason: no size that only the device knows.
 * **The loss stays on the device.** Each minibatch adds its loss and pairs to running sums there, and the
   largest loss per pair so far; the host reads them every `READ_EVERY` minibatches and at the end of a chunk,
   for the progress line and the divergence check (a diverged run stops at most `READ_EVERY` minibatches late,

@@ -92,9 +92,9 @@ class Group:
     @classmethod
     def from_environment(cls, device: torch.device) -> Group | None:
         """The group torchrun's environment describes, joined; None in a plain single process."""
-        world_size = int(os.environ.get("WORLD_SIZE", "1"))
-        if world_size <= 1:
+        if not requested():
             return None
+        world_size = int(os.environ["WORLD_SIZE"])
         import torch.distributed as dist
 
         rank = int(os.environ["RANK"])
@@ -232,6 +232,11 @@ class Group:
         except RuntimeError as error:
             raise self._lost(error) from None
         return tensor
+
+
+def requested() -> bool:
+    """Whether torchrun started this process as one rank of several (``WORLD_SIZE`` above 1)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def _first_line(error: BaseException) -> str:

@@ -12,6 +12,12 @@ with its own input and output row and no n-grams, counted once per line (of thos
 and drawn as a negative like any word. It is the last word of every line's window and is left out of the
 `Model` (its rows are not word vectors anyone queries; a checkpoint keeps them in its config to resume with).
 
+With ``loss="hs"`` (hierarchical softmax) the output matrix holds the inner nodes of a Huffman tree over the
+words of the run, ``</s>`` one of its leaves as in fastText (`huffman`), and no negatives are drawn; the
+`Model`'s output matrix is then those nodes: ``V - 1`` rows for the ``V`` words of the run, which with ``</s>``
+is one per word of the model (without it, padded with a zero row, as fastText's output matrix keeps a row per
+word and uses the first ``V - 1``), and a checkpoint keeps only ``</s>``'s input row beside it.
+
 `TrainingRun` runs this loop or the device loop (`device_loop`: one worker, everything on the matrices'
 device, no host round trip per minibatch), with the same chunks, progress and checkpoints.
 
@@ -38,8 +44,9 @@ from ..progress import format_count, format_duration
 from ..subwords import SubwordScheme
 from ..vocab import Vocabulary
 from . import device_loop
+from .huffman import build_huffman_tree
 from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_positions
-from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, cbow_step, diverged_error, skipgram_step
+from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, TreePaths, cbow_step, diverged_error, skipgram_step
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
 #: many consecutive centres of a minibatch and all their pairs (`steps` says why for skip-gram;
@@ -82,12 +89,12 @@ class _Plan:
     line_starts: torch.Tensor  # int64 [lines + 1]: a token's line is found per chunk, not stored per token
     end_of_line: int  # the id of </s> (nwords), or -1 without it
     keep_probability: torch.Tensor  # float32 [nwords (+ 1 for </s>)]
-    negative_table: torch.Tensor  # int32 [T]
+    negative_table: torch.Tensor  # int32 [T] (empty for hierarchical softmax)
     window_offsets: torch.Tensor  # int64 [2 * window]: -window..-1, 1..window
     parameters: Parameters
     step: Callable[[Parameters, Batch], torch.Tensor]
     train_chunk: Callable  # the loop's: _train_chunk (Hogwild) or device_loop.train_chunk
-    negative_draw: tuple[int, int]  # NEGATIVE_DRAWS of the model
+    negative_draw: tuple[int, int] | None  # NEGATIVE_DRAWS of the model; None: hierarchical softmax draws none
     centre_run: int  # CENTRE_RUNS of the model (1 in the device loop)
     window: int
     neg: int
@@ -148,6 +155,11 @@ class WorkQueue:
         return min(1.0, (self.resumed + self.world_size * int(self.done.sum())) / self.total)
 
 
+def end_of_line_count(corpus) -> int:
+    """The count ``</s>`` has in a run on ``corpus``: one per line of the encoded corpus."""
+    return len(corpus.line_starts) - 1
+
+
 def chunk_plan(ntokens: int, workers: int, previous: Model | None, loop: str = "hogwild") -> tuple[int, list[int]]:
     """``(nchunks, completed chunks)``: a checkpoint's, or for a new run `CHUNKS_PER_WORKER` per worker of all
     ranks (Hogwild), or chunks of `device_loop.DEVICE_CHUNK_TOKENS` (device loop)."""
@@ -182,24 +194,29 @@ class TrainingRun:
         first_bucket = SubwordScheme.from_config(config).first_bucket_row(len(vocab))
         self.model_rows = (first_bucket + len(used_buckets), len(vocab))
         extra = int(END_OF_LINE)
+        if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
+            offsets = np.append(offsets, offsets[-1] + 1)
+            rows = np.append(rows, self.model_rows[0])
+            vocab = Vocabulary([*vocab.words, "</s>"], np.append(vocab.counts, end_of_line_count(corpus)))
+        # Hierarchical softmax: one output row per inner node of the tree over every word of the run, </s> included.
+        self.tree = build_huffman_tree(vocab.counts) if config.get("loss", "ns") == "hs" else None
+        output_rows = self.model_rows[1] + extra if self.tree is None else self.tree.inner_nodes
         if previous is None:
             # fastText's initialisation: input rows uniform in +-1/dim, output rows zero.
             generator = torch.Generator().manual_seed(config["seed"])
             input_matrix = torch.empty(self.model_rows[0] + extra, dim).uniform_(-1 / dim, 1 / dim, generator=generator)
-            output_matrix = torch.zeros(self.model_rows[1] + extra, dim)
+            output_matrix = torch.zeros(output_rows, dim)
         else:
             state = previous.config["checkpoint"]
             input_matrix = torch.from_numpy(np.array(previous.input_matrix))
-            output_matrix = torch.from_numpy(np.array(previous.output_matrix))
+            # (an hs model's output matrix is padded to a row per word: the nodes are its first rows)
+            output_matrix = torch.from_numpy(np.array(previous.output_matrix[: min(output_rows, self.model_rows[1])]))
             if END_OF_LINE:  # a checkpoint written before </s> existed has no rows for it: they start at zero
-                saved_input, saved_output = state.get("end_of_line_rows") or ([0.0] * dim, [0.0] * dim)
-                input_matrix = torch.cat([input_matrix, torch.tensor([saved_input])])
-                output_matrix = torch.cat([output_matrix, torch.tensor([saved_output])])
+                saved = state.get("end_of_line_rows") or [[0.0] * dim] * 2  # [input, output]; hs: [input]
+                input_matrix = torch.cat([input_matrix, torch.tensor(saved[:1])])
+                if self.tree is None:
+                    output_matrix = torch.cat([output_matrix, torch.tensor(saved[1:2])])
         nchunks, completed = chunks or chunk_plan(ntokens, workers * share[1], previous, loop)
-        if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
-            offsets = np.append(offsets, offsets[-1] + 1)
-            rows = np.append(rows, self.model_rows[0])
-            vocab = Vocabulary([*vocab.words, "</s>"], np.append(vocab.counts, len(corpus.line_starts) - 1))
         on_device = loop == "device"  # the device loop keeps the corpus and its tables where the matrices are
         subword_offsets = torch.from_numpy(offsets)
         empty_word = -1
@@ -211,6 +228,7 @@ class TrainingRun:
             output_matrix.to(device),
             subword_offsets.to(device),
             torch.from_numpy(rows.astype(np.int64)).to(device),
+            None if self.tree is None else TreePaths.from_tree(self.tree, device),
         )
         tables = device if on_device else torch.device("cpu")
         largest = batch_centres or (device_loop.DEFAULT_BATCH_CENTRES[device.type] if on_device else MAX_BATCH_CENTRES)
@@ -219,12 +237,14 @@ class TrainingRun:
             line_starts=torch.from_numpy(corpus.line_starts).to(tables),
             end_of_line=len(corpus.vocab) if END_OF_LINE else -1,
             keep_probability=torch.from_numpy(vocab.keep_probabilities(config["sample"])).to(tables),
-            negative_table=torch.from_numpy(vocab.negative_table()).to(tables),
+            negative_table=torch.from_numpy(
+                vocab.negative_table() if self.tree is None else np.zeros(0, dtype=np.int32)
+            ).to(tables),
             window_offsets=torch.cat([torch.arange(-config["window"], 0), torch.arange(1, config["window"] + 1)]).to(tables),
             parameters=parameters,
             step=skipgram_step if config["model"] == "skipgram" else cbow_step,
             train_chunk=device_loop.train_chunk if on_device else _train_chunk,
-            negative_draw=NEGATIVE_DRAWS[config["model"]],
+            negative_draw=NEGATIVE_DRAWS[config["model"]] if self.tree is None else None,
             centre_run=1 if on_device else CENTRE_RUNS[config["model"]],
             window=config["window"],
             neg=config["neg"],
@@ -244,11 +264,15 @@ class TrainingRun:
     def model(self, config: dict) -> Model:
         """The matrices as they are now (without the rows of </s>), as a `Model` with ``config``."""
         parameters = self.plan.parameters
+        output_matrix = parameters.output_matrix[: self.model_rows[1]].cpu().numpy()
+        if len(output_matrix) < self.model_rows[1]:  # hs without </s>: V - 1 nodes, padded to a row per word
+            padding = np.zeros((self.model_rows[1] - len(output_matrix), output_matrix.shape[1]), dtype=output_matrix.dtype)
+            output_matrix = np.concatenate([output_matrix, padding])
         return Model(
             config,
             self.corpus.vocab,
             parameters.input_matrix[: self.model_rows[0]].cpu().numpy(),
-            parameters.output_matrix[: self.model_rows[1]].cpu().numpy(),
+            output_matrix,
             self.offsets,
             self.rows,
             self.used_buckets,
@@ -260,9 +284,11 @@ class TrainingRun:
         # the others are trained again on resume. (A distributed run passes the chunks done on every rank.)
         completed = sorted(self.queue.completed if completed is None else completed)
         state = {"nchunks": self.queue.nchunks, "completed_chunks": completed, "progress": self.queue.progress()}
-        if END_OF_LINE:  # the rows of </s>, [input, output], which the model leaves out
+        if END_OF_LINE:  # the rows of </s>, [input, output], which the model leaves out (hs: [input]; no output row)
             parameters = self.plan.parameters
-            state["end_of_line_rows"] = [parameters.input_matrix[-1].tolist(), parameters.output_matrix[-1].tolist()]
+            state["end_of_line_rows"] = [parameters.input_matrix[-1].tolist()]
+            if self.tree is None:
+                state["end_of_line_rows"].append(parameters.output_matrix[-1].tolist())
         self.model({**self.config, "checkpoint": state}).save(path)
 
     def train(self, checkpoint: str | None, checkpoint_every: float | None) -> None:
@@ -383,8 +409,13 @@ def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: floa
     if len(pair_centre) == 0:
         return None
     pair_context = kept.tokens[context_positions[pair_centre, pair_slot]]
-    negatives = draw_negatives(plan, len(positions), generator)
+    negatives = draw_negatives(plan, len(positions), generator)  # None for hierarchical softmax
     device = plan.device
     return Batch(
-        kept.tokens[positions].to(device), pair_centre.to(device), pair_context.to(device), negatives.to(device), lr, plan.neg
+        kept.tokens[positions].to(device),
+        pair_centre.to(device),
+        pair_context.to(device),
+        None if negatives is None else negatives.to(device),
+        lr,
+        plan.neg,
     )

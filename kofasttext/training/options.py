@@ -17,8 +17,19 @@ MODELS = ("skipgram", "cbow", "glove")
 #: no host round trip per minibatch (`training.device_loop`; the CUDA default).
 LOOPS = ("hogwild", "device")
 
+#: ``--loss``: how skip-gram and CBOW score a prediction. ``ns``: negative sampling, the target against ``neg``
+#: words drawn at random (`steps`; the default, fastText's). ``hs``: hierarchical softmax, fastText's and
+#: word2vec's other loss: one logistic regression per inner node on the target's path in a Huffman tree over the
+#: vocabulary (`huffman`), no negatives; a prediction costs as many dot products as its target's code is long,
+#: few for a frequent word (about log2 of the vocabulary on average). For a small vocabulary, or a corpus that a
+#: few frequent words dominate, where drawn negatives are mostly those same words.
+LOSSES = ("ns", "hs")
+
 #: The options a checkpoint stores and a resumed run takes from it.
-TRAINING_OPTIONS = ("model", "dim", "epoch", "window", "neg", "min_count", "lr", "sample", "seed")
+TRAINING_OPTIONS = ("model", "loss", "dim", "epoch", "window", "neg", "min_count", "lr", "sample", "seed")
+
+#: ``neg``'s default: with ``loss="hs"`` nothing is drawn, and another value is refused rather than ignored.
+DEFAULT_NEG = 5
 
 
 def check_options(options: dict) -> None:
@@ -33,3 +44,7 @@ def check_options(options: dict) -> None:
         raise UsageError("GloVe is trained by kofasttext.train_glove (on the command line: train --model glove)")
     if options["model"] not in MODELS:
         raise UsageError(f"unknown model {options['model']!r}; choose {' or '.join(MODELS)}")
+    if options["loss"] not in LOSSES:
+        raise UsageError(f"unknown loss {options['loss']!r}; choose {' or '.join(LOSSES)}")
+    if options["loss"] == "hs" and options["neg"] != DEFAULT_NEG:
+        raise UsageError("neg does not apply to loss hs (hierarchical softmax draws no negatives)")

@@ -82,9 +82,12 @@ def minibatch_positions(kept: int, index: int, nbatches: int, run: int, device=N
     return positions[positions < kept]
 
 
-def draw_negatives(plan, centres: int, generator: torch.Generator) -> torch.Tensor:
+def draw_negatives(plan, centres: int, generator: torch.Generator) -> torch.Tensor | None:
     """int64 [D, K]: one draw of ``K = times * neg`` negatives per ``G`` consecutive centres
-    (``plan.negative_draw = (G, times)``, `loop.NEGATIVE_DRAWS`), ``D = ceil(centres / G)``."""
+    (``plan.negative_draw = (G, times)``, `loop.NEGATIVE_DRAWS`), ``D = ceil(centres / G)``. None, drawing
+    nothing, for hierarchical softmax (``plan.negative_draw`` None)."""
+    if plan.negative_draw is None:
+        return None
     centres_per_draw, times_neg = plan.negative_draw
     per_draw = plan.neg * times_neg
     draws = -(-centres // centres_per_draw)

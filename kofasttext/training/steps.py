@@ -1,5 +1,5 @@
-"""The hot loop: one minibatch of skip-gram or CBOW with negative sampling, as
-plain tensor code with closed-form gradients (no autograd).
+"""The hot loop: one minibatch of skip-gram or CBOW with negative sampling or
+hierarchical softmax, as plain tensor code with closed-form gradients (no autograd).
 
 A step takes the `Parameters` the workers share (the two matrices it updates in
 place and the subword table it reads) and one `Batch` (what the loop drew), and
@@ -59,6 +59,29 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   updated on its own (`occurrence_bags`, no ``unique``, whose size only the
   device knows); with the cap spread over its occurrences, a word moves exactly
   as it does composed once.
+
+Hierarchical softmax (``--loss hs``, `Parameters.tree` given; `huffman` builds
+the tree): the output matrix holds one row per inner node of a Huffman tree over
+the words of the run, and a prediction of word ``t`` from ``h`` is one binary
+logistic regression per node of ``t``'s path, no negatives. The same
+`skipgram_step` and `cbow_step` compose the inputs and update them; only their
+output layer differs, `_update_paths` in place of `_update_output`, chosen by
+whether `Parameters.tree` is there. In fastText's sign convention (its
+``HierarchicalSoftmaxLoss::forward``): at node ``n`` with code ``c`` (0 or 1,
+`huffman`), ``s = <h, out[n]>``, the loss is ``-log sigmoid((2c - 1) s)`` and
+``g = lr * (c - sigmoid(s))`` (the label is the code; word2vec's is ``1 - c``).
+Then ``out[n]`` moves by ``g * h`` and ``h`` by ``sum(g * out[n])`` over the
+path, split over its rows as above; every node of every path is computed from
+the matrices as they were at the start of the minibatch, as fastText computes a
+path's nodes from one ``hidden``. A node is an output row like another for the
+cap: the root lies on every path of the minibatch, so its summed step is capped
+at `MAX_SUMMED_UPDATES` updates' worth, as the row of a frequent word is. The
+Hogwild loop lays the paths out ragged (each node once, one host sync for their
+total, where the loop reads the loss anyway); the device loop (`Batch.pair_weight`
+given) pads every path to the deepest, the slots past a path of weight 0, with
+no host sync. A pair's loss starts at its target's depth times ``ln 2`` (zero
+output rows): 14 for a target 20 nodes deep, far under `DIVERGED_LOSS_PER_PAIR`.
+These choices are tested in ``tests/test_hs.py``.
 """
 
 from __future__ import annotations
@@ -74,8 +97,9 @@ from ..errors import TrainingError
 MAX_SUMMED_UPDATES = 8
 
 #: A minibatch whose loss per (centre, context) pair is above this has diverged: the loss starts near
-#: (1 + neg) * ln 2 (4.2 at neg 5) and falls; one above 100 means vectors whose scores run into the hundreds,
-#: and the model would be useless long before it overflowed to inf.
+#: (1 + neg) * ln 2 (4.2 at neg 5; hierarchical softmax: the target's depth in the tree times ln 2) and falls;
+#: one above 100 means vectors whose scores run into the hundreds, and the model would be useless long before it
+#: overflowed to inf.
 DIVERGED_LOSS_PER_PAIR = 100.0
 
 
@@ -86,13 +110,32 @@ def diverged_error(epoch: int, loss_per_pair: float) -> TrainingError:
     )
 
 
+class TreePaths(NamedTuple):
+    """`huffman.HuffmanTree` as tensors for the step: word ``t``'s path is ``nodes[t, :lengths[t]]``."""
+
+    nodes: torch.Tensor  # int64 [words, depth]: inner nodes (output rows), the leaf's parent first; padding 0
+    codes: torch.Tensor  # float32 [words, depth]: each node's code, fastText's label (0 or 1); padding 0
+    lengths: torch.Tensor  # int64 [words]
+
+    @classmethod
+    def from_tree(cls, tree, device=None) -> TreePaths:
+        return cls(
+            torch.from_numpy(tree.paths).to(device),
+            torch.from_numpy(tree.codes).to(device=device, dtype=torch.float32),
+            torch.from_numpy(tree.lengths).to(device),
+        )
+
+
 class Parameters(NamedTuple):
     """What every worker shares: the matrices a step updates in place, and the subword table it reads."""
 
     input_matrix: torch.Tensor  # float32 [words + used buckets, d]
-    output_matrix: torch.Tensor  # float32 [words, d]
+    output_matrix: torch.Tensor  # float32 [words, d] (with a tree: [words - 1, d])
     subword_offsets: torch.Tensor  # int64 [words + 1]: word w's rows are subword_rows[offsets[w]:offsets[w + 1]]
     subword_rows: torch.Tensor  # int64 [table size]: rows of input_matrix
+    # Hierarchical softmax: every word's path in the Huffman tree (the output rows are its inner nodes); None:
+    # negative sampling.
+    tree: TreePaths | None = None
 
 
 class Batch(NamedTuple):
@@ -108,7 +151,7 @@ class Batch(NamedTuple):
     centres: torch.Tensor  # int64 [B]: word id of each centre position
     pair_centre: torch.Tensor  # int64 [P]: index into centres of each pair's centre
     pair_context: torch.Tensor  # int64 [P]: word id of each pair's context word
-    negatives: torch.Tensor  # int64 [D, K]: D = ceil(B / G) draws
+    negatives: torch.Tensor | None  # int64 [D, K]: D = ceil(B / G) draws; None for hierarchical softmax
     lr: float
     neg: int
     # The device loop's additions (None in the Hogwild loop, which keeps only real pairs):
@@ -266,6 +309,57 @@ def _update_output(output_matrix, inputs, targets, target_input, negatives, nega
     return loss, input_grad
 
 
+def _path_steps(tree: TreePaths, targets, target_input, target_weight=None, padded: bool = False):
+    """The targets' paths as one flat list of node predictions: ``(nodes, codes, node_input, weight)``, each [S].
+
+    Prediction ``k`` scores output row ``nodes[k]`` against input ``node_input[k]`` (the input of the target
+    whose path it is), labelled ``codes[k]``, with ``weight[k]`` (the target's; None: all 1). Ragged (each
+    target's path once, S the total of their lengths: one host sync), or ``padded`` (every path its ``depth``
+    slots, those past its length of weight 0: no host sync, for the device loop).
+    """
+    depth = tree.nodes.shape[1]
+    lengths = tree.lengths.index_select(0, targets)  # [P]
+    if padded:
+        nodes = tree.nodes.index_select(0, targets).view(-1)  # [P * depth]
+        codes = tree.codes.index_select(0, targets).view(-1)
+        on_path = (torch.arange(depth, device=targets.device) < lengths.unsqueeze(1)).to(codes.dtype)  # [P, depth]
+        weight = on_path if target_weight is None else on_path * target_weight.unsqueeze(1)
+        return nodes, codes, target_input.repeat_interleave(depth), weight.view(-1)
+    total = int(lengths.sum())  # the host sync
+    path_start = torch.cumsum(lengths, 0) - lengths
+    along = torch.arange(total, device=targets.device) - path_start.repeat_interleave(lengths, output_size=total)
+    slots = targets.repeat_interleave(lengths, output_size=total) * depth + along  # [S]: into the [words, depth] tables
+    nodes = tree.nodes.view(-1).index_select(0, slots)
+    codes = tree.codes.view(-1).index_select(0, slots)
+    node_input = target_input.repeat_interleave(lengths, output_size=total)
+    weight = None if target_weight is None else target_weight.repeat_interleave(lengths, output_size=total)
+    return nodes, codes, node_input, weight
+
+
+def _update_paths(output_matrix, tree: TreePaths, inputs, targets, target_input, lr, target_weight=None, padded=False):
+    """Hierarchical softmax's output layer, in the form of `_update_output`: score every node of each target's
+    path, update the node rows; return ``(loss, input_grad)``.
+
+    ``targets[j]`` is predicted from ``inputs[target_input[j]]`` with weight ``target_weight[j]`` (None: all 1);
+    ``padded`` lays the paths out as the device loop needs (`_path_steps`). Signs are fastText's (module docstring).
+    """
+    nodes, codes, node_input, weight = _path_steps(tree, targets, target_input, target_weight, padded)
+    node_rows = output_matrix.index_select(0, nodes)  # [S, d]
+    node_inputs = inputs.index_select(0, node_input)  # [S, d]
+    score = (node_inputs * node_rows).sum(1)  # [S]
+    node_loss = F.logsigmoid((2.0 * codes - 1.0) * score)  # log sigmoid(s) below a node coded 1, log sigmoid(-s) at 0
+    node_grad = lr * (codes - torch.sigmoid(score))
+    counted_nodes = nodes
+    if weight is not None:
+        node_loss, node_grad = node_loss * weight, node_grad * weight
+        # A slot of weight 0 is counted against a row past the end, so that it takes no share of a cap.
+        counted_nodes = torch.where(weight > 0, nodes, output_matrix.shape[0])
+    input_grad = torch.zeros_like(inputs).index_add_(0, node_input, node_grad.unsqueeze(1) * node_rows)
+    (share,) = capped_shares(output_matrix.shape[0] + 1, counted_nodes)
+    output_matrix.index_add_(0, nodes, (node_grad * share).unsqueeze(1) * node_inputs)
+    return -node_loss.sum(), input_grad
+
+
 def _pairs_per_centre(batch: Batch) -> torch.Tensor:
     """float [B]: each centre's pairs (of weight 1)."""
     if batch.pair_weight is None:
@@ -274,16 +368,22 @@ def _pairs_per_centre(batch: Batch) -> torch.Tensor:
 
 
 def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
-    """One skip-gram minibatch: each centre word's vector predicts its context words.
-    Updates both matrices in place, returns the summed loss."""
+    """One skip-gram minibatch: each centre word's vector predicts its context words (against negatives, or
+    with `Parameters.tree` along their paths). Updates both matrices in place, returns the summed loss."""
     input_matrix, output_matrix = parameters.input_matrix, parameters.output_matrix
     centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
     inverse, counts, flat_rows, bag_starts, bag_lengths = input_bags(centres, parameters, batch.row_capacity)
     hidden = F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum").index_select(0, inverse)  # [B, d]
-    negative_weight = _pairs_per_centre(batch) * (batch.neg / negatives.shape[1])
-    loss, hidden_grad = _update_output(
-        output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr, batch.pair_weight
-    )
+    if parameters.tree is not None:  # hierarchical softmax; the device loop's grid (pair_weight) pads the paths
+        padded = batch.pair_weight is not None
+        loss, hidden_grad = _update_paths(
+            output_matrix, parameters.tree, hidden, pair_context, pair_centre, batch.lr, batch.pair_weight, padded
+        )
+    else:
+        negative_weight = _pairs_per_centre(batch) * (batch.neg / negatives.shape[1])
+        loss, hidden_grad = _update_output(
+            output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr, batch.pair_weight
+        )
     _update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad, cap_shared_rows=batch.cap_shared_rows)
     return loss
 
@@ -307,10 +407,14 @@ def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     # A centre with no context word predicts nothing: weight 0 for its target and its negatives.
     has_context = (contexts_per_centre > 0).to(torch.float32)
     index = torch.arange(len(centres), device=centres.device)
-    negative_weight = has_context * (batch.neg / negatives.shape[1])
-    loss, hidden_grad = _update_output(
-        output_matrix, hidden, centres, index, negatives, negative_weight, batch.lr, has_context
-    )
+    if parameters.tree is not None:  # hierarchical softmax: the centre's path; the device loop's grid pads it
+        padded = batch.pair_weight is not None
+        loss, hidden_grad = _update_paths(output_matrix, parameters.tree, hidden, centres, index, batch.lr, has_context, padded)
+    else:
+        negative_weight = has_context * (batch.neg / negatives.shape[1])
+        loss, hidden_grad = _update_output(
+            output_matrix, hidden, centres, index, negatives, negative_weight, batch.lr, has_context
+        )
     _update_input(
         input_matrix, inverse, counts, flat_rows, bag_lengths, hidden_grad.index_select(0, pair_centre),
         cap_shared_rows=batch.cap_shared_rows,

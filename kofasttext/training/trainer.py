@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
 import torch
 
 from .. import pretokenizers
@@ -56,6 +57,7 @@ def train(
     progress: bool = True,
     column: str | int | None = None,
     model: str = "skipgram",
+    loss: str = "ns",
     checkpoint: str | None = None,
     checkpoint_every: float | None = None,
     resume: bool = False,
@@ -110,6 +112,10 @@ def train(
     model : {"skipgram", "cbow"}
         Skip-gram (the centre word predicts its context) or CBOW (the mean of the
         context predicts the centre word).
+    loss : {"ns", "hs"}
+        Negative sampling (``neg`` random words per prediction), or hierarchical softmax: a Huffman tree
+        over the vocabulary, one logistic regression per node of the target's path, no negatives (``neg``
+        must stay at its default). Not for a distributed (torchrun) run.
     checkpoint : str, optional
         File to save a usable model to every ``checkpoint_every`` minutes and on
         Ctrl-C (atomically; it loads with `kofasttext.load`).
@@ -155,6 +161,8 @@ def train(
         raise UsageError(f"unknown loop {loop!r}; choose {' or '.join(LOOPS)}")
     if batch_size is not None:
         batch_size = positive_int(batch_size, "batch_size")
+    if loss == "hs" and not resume and distributed.requested():  # refused before any rank joins the group
+        raise UsageError("loss hs is not for distributed training (the ranks' merges know word rows, not tree nodes)")
     group = distributed.Group.from_environment(torch_device)  # None unless torchrun started this process
     world_size = 1 if group is None else group.world_size
     if group is not None:
@@ -173,7 +181,8 @@ def train(
         else:
             previous = None
             options = dict(
-                model=model, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr, sample=sample, seed=seed
+                model=model, loss=loss, dim=dim, epoch=epoch, window=window, neg=neg, min_count=min_count, lr=lr,
+                sample=sample, seed=seed,
             )
             check_options(options)
             pretokenizer_ = pretokenizers.create(pretokenizer, workers=threads)
@@ -185,20 +194,29 @@ def train(
         corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer_, bar)
         if previous is not None and previous.words != corpus.vocab.words:
             raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
+        end_of_lines = loops.end_of_line_count(corpus)
+        if previous is not None and options["loss"] == "hs" and (
+            not np.array_equal(previous.vocab.counts, corpus.vocab.counts)
+            or previous.config.get("end_of_line_count", end_of_lines) != end_of_lines
+        ):  # the counts make the tree whose nodes the checkpoint's output rows are
+            raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its word counts differ)")
         offsets, rows = subword_table(corpus.vocab.words, scheme)
         rows, used_buckets = compact_buckets(rows, scheme.first_bucket_row(len(corpus.vocab)))
         config = {
             **scheme.to_config(),
             **options,
             "pretokenizer": pretokenizer_.to_config(),
-            "negative_exponent": NEGATIVE_EXPONENT,
-            "negative_draw": list(loops.NEGATIVE_DRAWS[options["model"]]),  # [centres sharing a draw, negatives / neg]
             "end_of_line_token": loops.END_OF_LINE,  # lines ended with fastText's </s> in training (not a word of the model)
             "word_vector": "sum",
             "corpus": os.path.basename(corpus_path),
             "corpus_lines": corpus.stats.lines,
             "corpus_tokens": corpus.stats.tokens,
         }
+        if options["loss"] == "ns":
+            config["negative_exponent"] = NEGATIVE_EXPONENT
+            config["negative_draw"] = list(loops.NEGATIVE_DRAWS[options["model"]])  # [centres sharing a draw, negatives / neg]
+        elif loops.END_OF_LINE:  # hs: </s>'s count, its leaf in the tree (interop.fasttext_bin rebuilds the tree)
+            config["end_of_line_count"] = end_of_lines
         if group is not None:
             config["distributed"] = distributed.schedule_config(group, distributed.SyncSchedule())
         chunks = loops.chunk_plan(len(corpus.tokens), workers * world_size, previous, loop_name)
@@ -277,7 +295,7 @@ def _resumed(checkpoint: str, threads: int | None, world_size: int):
     saved_world = previous.config.get("distributed", {}).get("world_size", 1)
     if saved_world != world_size:
         raise UsageError(f"{checkpoint} was trained by {saved_world} process(es); resume it with {saved_world}, not {world_size}")
-    options = {k: previous.config[k] for k in TRAINING_OPTIONS}
+    options = {k: previous.config.get(k, "ns") if k == "loss" else previous.config[k] for k in TRAINING_OPTIONS}
     # The checkpoint's own pretokeniser (its trained sentencepiece model too): the same words again.
     pretokenizer = pretokenizers.from_config(previous.config.get("pretokenizer"), previous.pretokenizer.arrays(), threads)
     return previous, options, pretokenizer, SubwordScheme.from_config(previous.config)
