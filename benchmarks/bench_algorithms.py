@@ -15,7 +15,7 @@ neg 5, epoch 5, min_count 5, 2 threads) where they apply:
 Every model of a corpus is scored by `bench_protocol.evaluate`, the same code on the same items (typo and
 conjugation hit@10 of words no corpus word is, the NSMC probe, WS353, sem / syn analogies of covered items).
 Training time is the wall time of the training call (reading and counting included); peak memory is the worker
-process's peak resident set size after training (``ru_maxrss``), libraries included.
+process's peak resident set size after training (``VmHWM``), libraries included.
 
 Entries are merged into ``--json`` after each training and a run skips those already there (``--redo``
 retrains), so a stopped run resumes. Not a unit test: run by hand on an idle machine.
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -60,9 +59,19 @@ def train(system: str, path: str, job: dict):
         extra = {"cbow": {"model": "cbow"}, "hs": {"loss": "hs"}}.get(system, {})
         return kft.train(path, **JAMO, **sgns, **common, **extra)
     if system == "ppmi":
-        return train_ppmi(path, window=bench_train.SETTINGS["window"], dim=settings["dim"], min_count=settings["min_count"], progress=True)
+        return train_ppmi(path, window=bench_train.SETTINGS["window"], progress=True, **settings)
     subwords = JAMO if system == "glove-jamo" else {"subwords": "none"}
     return kft.train_glove(path, epoch=job["glove_epochs"], bucket=bench_train.SETTINGS["bucket"], **subwords, **common)
+
+
+def peak_resident_mib() -> float:
+    """This process's peak resident set size: ``VmHWM``, which (unlike ``getrusage``'s ``ru_maxrss``) starts
+    again at ``exec``, so a worker does not report the parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def worker_main(job: dict) -> None:
@@ -74,7 +83,7 @@ def worker_main(job: dict) -> None:
     start = time.perf_counter()
     model = train(job["system"], job["train_path"], job)
     seconds = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_mib = peak_resident_mib()
     scores = bench_protocol.evaluate(WordVectors.from_model(model, name=job["system"]), job)
     result_stream.write(RESULT_PREFIX + json.dumps({"train_seconds": seconds, "peak_mib": peak_mib, **scores}) + "\n")
     result_stream.flush()
