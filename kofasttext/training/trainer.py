@@ -1,6 +1,6 @@
 """Training: from a corpus file to a `Model`, in phases.
 
-1. options: checked (`_check_options`), or, on ``resume``, taken from the checkpoint;
+1. options: checked (`options.check_options`), or, on ``resume``, taken from the checkpoint;
 2. pretokeniser: built from its spec and, for sentencepiece, trained on the corpus (`corpus.fit_pretokenizer`);
 3. corpus: read and encoded as word ids, or taken from its cache (`corpus.encode_corpus`);
 4. subwords: every vocabulary word's rows computed once, rows kept only for used buckets
