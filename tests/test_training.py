@@ -392,7 +392,11 @@ def test_same_seed_single_thread_is_bit_identical(topic_corpus):
         dict(lr=-1),
         dict(lr=0),
         dict(lr=float("nan")),
+        dict(lr=float("inf")),
+        dict(lr="0.05"),  # a string is refused with one line, not a TypeError deep in training
+        dict(lr=True),
         dict(sample=-1e-4),
+        dict(sample="1e-4"),
         dict(threads=0),
         dict(subwords="foo"),
         dict(subwords="syllable", minn=5, maxn=3),

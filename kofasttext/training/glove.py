@@ -45,7 +45,7 @@ from ..errors import CorpusError, TrainingError, UsageError
 from ..model import Model
 from ..progress import Progress, format_duration
 from ..subwords import DEFAULT_BUCKET, SubwordScheme, compact_buckets, subword_table
-from ..validate import positive_int
+from ..validate import positive_int, positive_number
 
 #: Nonzero entries X_ij per minibatch (a small problem gets fewer, so that an epoch has at least 64 steps).
 BATCH_ENTRIES = 16384
@@ -139,8 +139,7 @@ def train_glove(
     for name, value in (("dim", dim), ("window", window), ("epoch", epoch), ("min_count", min_count)):
         positive_int(value, name)
     for name, value in (("x_max", x_max), ("alpha", alpha), ("lr", lr)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise UsageError(f"{name} must be a positive number, got {value!r}")
+        positive_number(value, name)
     if threads is not None:
         threads = positive_int(threads, "threads")
     if batch_size is not None:

@@ -4,7 +4,7 @@ can list the choices without loading it."""
 from __future__ import annotations
 
 from ..errors import UsageError
-from ..validate import positive_int
+from ..validate import positive_int, positive_number
 
 #: ``--model``: skip-gram (the centre word predicts its context) or CBOW (the mean of the context predicts the
 #: centre word), both trained by `trainer.train`; or GloVe (weighted least squares on co-occurrence counts,
@@ -36,10 +36,8 @@ def check_options(options: dict) -> None:
     """A `UsageError` for the first option of ``options`` (`TRAINING_OPTIONS`) that cannot work."""
     for name in ("dim", "epoch", "window", "neg", "min_count"):
         positive_int(options[name], name)
-    if not options["lr"] > 0:
-        raise UsageError(f"lr must be positive, got {options['lr']!r}")
-    if not options["sample"] >= 0:
-        raise UsageError(f"sample must be 0 or positive, got {options['sample']!r}")
+    positive_number(options["lr"], "lr")
+    positive_number(options["sample"], "sample", zero_allowed=True)
     if options["model"] == "glove":
         raise UsageError("GloVe is trained by kofasttext.train_glove (on the command line: train --model glove)")
     if options["model"] not in MODELS:
