@@ -95,21 +95,33 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
     assert first <= state["progress"] < 1
 
 
+def stop_half_way(monkeypatch, record=None):
+    """Make `TrainingRun.train` train to the end, then save a checkpoint of the trained rows that says half its
+    chunks are left to do (``record(run)`` sees the run after that); returns the real ``train``."""
+    original_train = loop.TrainingRun.train
+
+    def train_then_checkpoint(run, path, every):
+        original_train(run, path, every)
+        del run.queue.completed[len(run.queue.completed) // 2 :]
+        run.save_checkpoint(path)
+        if record is not None:
+            record(run)
+
+    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    return original_train
+
+
 def test_a_checkpoint_keeps_the_rows_of_the_end_of_line_token(tmp_path, monkeypatch):
     """</s> is no word of the model, but a resumed run goes on with its trained rows, not fresh ones."""
     corpus = _write(tmp_path / "topics.txt", topic_lines(2000, 8))
     checkpoint = tmp_path / "m.kft.checkpoint"
     options = dict(subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, progress=False)
     trained = {}
-    original_train = loop.TrainingRun.train
 
-    def train_then_checkpoint(run, path, every):  # a checkpoint of the trained rows, half its chunks left to do
-        original_train(run, path, every)
-        del run.queue.completed[len(run.queue.completed) // 2 :]
-        run.save_checkpoint(path)
+    def record(run):
         trained["rows"] = run.plan.parameters.input_matrix[-1].clone(), run.plan.parameters.output_matrix[-1].clone()
 
-    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    stop_half_way(monkeypatch, record)
     train(str(corpus), epoch=2, checkpoint=str(checkpoint), **options)
     assert torch.any(trained["rows"][1] != 0)  # the output row starts at zero: this one was trained
 

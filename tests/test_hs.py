@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import FOOD, WEATHER, _write, topic_lines
+from test_checkpoints import stop_half_way
 from test_cli import TINY as CLI_TINY
 from test_cli import assert_nothing_written, assert_one_line_error
 from test_training import TINY, topic_precision
@@ -339,15 +340,11 @@ def test_an_hs_checkpoint_resumes_with_its_tree_nodes_and_learns(tmp_path, monke
     checkpoint = tmp_path / "m.kft.checkpoint"
     options = dict(subwords="syllable", dim=16, bucket=5000, min_count=1, threads=1, progress=False)
     saved = {}
-    original_train = loop.TrainingRun.train
 
-    def train_then_checkpoint(run, path, every):  # a checkpoint of the trained rows, half its chunks left to do
-        original_train(run, path, every)
-        del run.queue.completed[len(run.queue.completed) // 2 :]
-        run.save_checkpoint(path)
+    def record(run):
         saved["rows"] = run.plan.parameters.input_matrix[-1].clone(), run.plan.parameters.output_matrix.clone()
 
-    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    original_train = stop_half_way(monkeypatch, record)
     train_options = dict(epoch=2, sample=0, checkpoint=str(checkpoint), **options)
     kft.train(str(corpus), loss="hs", **train_options)
     assert kft.load(str(checkpoint)).config["loss"] == "hs"
@@ -370,14 +367,7 @@ def test_an_hs_checkpoint_resumes_with_its_tree_nodes_and_learns(tmp_path, monke
 def test_a_checkpoint_from_before_the_loss_option_resumes_as_negative_sampling(tmp_path, monkeypatch):
     corpus = _write(tmp_path / "topics.txt", topic_lines(400, 6))
     checkpoint = tmp_path / "m.kft.checkpoint"
-    original_train = loop.TrainingRun.train
-
-    def train_then_checkpoint(run, path, every):
-        original_train(run, path, every)
-        del run.queue.completed[len(run.queue.completed) // 2 :]
-        run.save_checkpoint(path)
-
-    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    original_train = stop_half_way(monkeypatch)
     kft.train(str(corpus), epoch=1, checkpoint=str(checkpoint), **TINY)
     old = kft.load(str(checkpoint))
     del old.config["loss"]
@@ -391,14 +381,7 @@ def test_an_hs_checkpoint_refuses_a_corpus_whose_counts_differ(tmp_path, monkeyp
     """The counts make the tree: the same words with other counts would give the checkpoint's rows other nodes."""
     corpus = _write(tmp_path / "topics.txt", ["김치 김치 김치 라면 라면 비"] * 400)
     checkpoint = tmp_path / "m.kft.checkpoint"
-    original_train = loop.TrainingRun.train
-
-    def train_then_checkpoint(run, path, every):
-        original_train(run, path, every)
-        del run.queue.completed[len(run.queue.completed) // 2 :]
-        run.save_checkpoint(path)
-
-    monkeypatch.setattr(loop.TrainingRun, "train", train_then_checkpoint)
+    stop_half_way(monkeypatch)
     kft.train(str(corpus), loss="hs", epoch=1, checkpoint=str(checkpoint), **TINY)
     _write(corpus, ["김치 김치 김치 김치 라면 라면 비"] * 400)  # the same words in the same order, other counts
     with pytest.raises(CorpusError, match="word counts differ"):
