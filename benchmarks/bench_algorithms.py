@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -89,16 +88,6 @@ def worker_main(job: dict) -> None:
     result_stream.flush()
 
 
-def run_worker(job: dict) -> dict:
-    print(f"\n== {job['title']}", file=sys.stderr, flush=True)
-    command = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)]
-    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-    results = [line[len(RESULT_PREFIX) :] for line in completed.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if completed.returncode != 0 or not results:
-        return {"error": f"worker exited with code {completed.returncode}"}
-    return json.loads(results[-1])
-
-
 def run_corpus(args, corpus: str, result: dict, folder: str, save) -> list[str]:
     todo = [s for s in args.systems if args.redo or f"{corpus} {s}" not in result["entries"]]
     if not todo:
@@ -122,7 +111,7 @@ def run_corpus(args, corpus: str, result: dict, folder: str, save) -> list[str]:
         for cache in os.listdir(folder):
             if cache.endswith(".kftcache"):
                 os.remove(os.path.join(folder, cache))  # every system reads and counts the text in its timed call
-        scores = run_worker(job)
+        scores = bench_protocol.run_worker(job, __file__, RESULT_PREFIX)
         if "error" in scores:
             failed.append(f"{job['title']}: {scores['error']}")
             continue

@@ -161,12 +161,13 @@ def worker_main(job: dict) -> None:
 # -- parent: running the trainings ---------------------------------------------------------
 
 
-def run_worker(job: dict) -> dict:
-    """Train and score one model in a fresh process, so that its timing is its own."""
+def run_worker(job: dict, script: str = __file__, prefix: str = RESULT_PREFIX) -> dict:
+    """Train and score one model in a fresh process (``script --worker JOB``, which prints its result as one
+    ``prefix`` line), so that its timing and memory are its own."""
     print(f"\n== {job['title']}", file=sys.stderr, flush=True)
-    command = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)]
+    command = [sys.executable, os.path.abspath(script), "--worker", json.dumps(job)]
     completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-    results = [line[len(RESULT_PREFIX) :] for line in completed.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    results = [line[len(prefix) :] for line in completed.stdout.splitlines() if line.startswith(prefix)]
     if completed.returncode != 0 or not results:
         return {"error": f"worker exited with code {completed.returncode}"}
     return json.loads(results[-1])
