@@ -160,14 +160,14 @@ class Model(VectorQueries):
     def _stored_ngram_rows(self, ngrams: list[str]) -> list[tuple[int, ...]]:
         """Each n-gram's stored rows: one per hash key (``scheme.rows_per_ngram``), those whose bucket is used."""
         buckets = self.scheme.bucket_ids(ngrams)
-        rows = buckets + self.scheme.first_bucket_row(len(self.vocab))
+        first_bucket = self.scheme.first_bucket_row(len(self.vocab))
         if self.used_buckets is None:
-            stored = np.ones(len(buckets), dtype=bool)
+            rows, stored = buckets + first_bucket, np.ones(len(buckets), dtype=bool)
         else:
             position = np.searchsorted(self.used_buckets, buckets)
             stored = position < len(self.used_buckets)
             stored[stored] = self.used_buckets[position[stored]] == buckets[stored]
-            rows = position + self.scheme.first_bucket_row(len(self.vocab))
+            rows = position + first_bucket
         per_gram = self.scheme.rows_per_ngram
         return [
             tuple(int(row) for row, keep in zip(rows[i : i + per_gram], stored[i : i + per_gram]) if keep)
