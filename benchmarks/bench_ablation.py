@@ -180,7 +180,7 @@ VARIANTS = {
     "init 1/n": lambda: initial_scale("1/n"),
     "init ngrams 0": lambda: initial_scale("ngrams 0"),
     "no caps": lambda: patched(steps, "MAX_SUMMED_UPDATES", 10**9),
-    "batch 128": lambda: patched(loop, "MAX_BATCH_CENTRES", 128),
+    "batch 128": lambda: patched(loop, "MAX_BATCH_CENTRES", dict.fromkeys(loop.MAX_BATCH_CENTRES, 128)),
     "exponent 0.75": lambda: patched(vocab, "NEGATIVE_EXPONENT", 0.75),
     "end-of-line token written into the corpus": lambda: end_of_line_token(CORPUS),  # before the trainer had it
     "no end-of-line token": lambda: patched(loop, "END_OF_LINE", False),

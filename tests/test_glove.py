@@ -107,7 +107,7 @@ def test_fit_approaches_log_counts(subwords):
         fit = GloveFit(nwords, nwords, dim, np.arange(nwords + 1), np.arange(nwords), seed=0)
     losses, _ = fit.train(i, j, xs, 0.5, 0.75, 0.5, 300, 8, 0, _NoBar())
     assert losses[-1] < losses[0] / 100
-    w, _, _ = fit.word_vectors(torch.arange(nwords))
+    w = fit.word_vectors(torch.arange(nwords))
     fitted = (w[i] * fit.context[j]).sum(1) + fit.word_bias[i] + fit.context_bias[j]
     np.testing.assert_allclose(fitted.numpy(), np.log(xs), atol=0.1)
 
@@ -214,19 +214,55 @@ def test_config_is_json(jamo_model):
 
 def test_first_step_is_adagrad_split_over_rows():
     # word 0 = rows 0, 2, 3 (own + two n-grams); one entry (0, 1). Accumulators start at 1, so the first step
-    # is lr * g, each of the word's 3 rows taking a third of it; the accumulators then hold 1 + g**2.
+    # is lr * g, each of the word's 3 rows taking a third of it; the word's accumulator then holds 1 + g**2.
     fit = GloveFit(4, 2, 3, np.array([0, 3, 4]), np.array([0, 2, 3, 1]), seed=0)
     fit.word_rows[2:] = torch.tensor([[0.1, 0.2, 0.3], [0.0, -0.1, 0.2]])
     before = [t.clone() for t in (fit.word_rows, fit.context, fit.word_bias, fit.context_bias)]
     w = before[0][[0, 2, 3]].sum(0)
     log_x, f, lr = torch.tensor([1.5]), torch.tensor([0.5]), 0.1
     diff = float(w @ before[1][1] + before[2][0] + before[3][1] - log_x)
+    fit.start_block(torch.tensor([0]))
     loss = fit.step(torch.tensor([0]), torch.tensor([1]), log_x, f, lr)
+    np.testing.assert_array_equal(fit.word_rows, before[0])  # the rows take the block's change at its end
+    fit.end_block()
     assert loss == pytest.approx(0.5 * 0.5 * diff**2, rel=1e-5)
     g_w = 0.5 * diff * before[1][1]
     for row in (0, 2, 3):
         np.testing.assert_allclose(fit.word_rows[row], before[0][row] - lr * g_w / 3, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(fit.accumulators[0][2], 1 + g_w**2, rtol=1e-5)
+    np.testing.assert_allclose(fit.accumulators[0][0], 1 + g_w**2, rtol=1e-5)
+    np.testing.assert_array_equal(fit.accumulators[0][1], torch.ones(3))  # word 1's untouched
     np.testing.assert_allclose(fit.context[1], before[1][1] - lr * 0.5 * diff * w, rtol=1e-5, atol=1e-7)
     assert fit.word_bias[0].item() == pytest.approx(before[2][0].item() - lr * 0.5 * diff, rel=1e-5)
     np.testing.assert_array_equal(fit.word_rows[1], before[0][1])  # word 1's word side untouched
+
+
+def test_a_block_moves_composed_words_and_splits_their_change_over_rows():
+    # Words 0 and 1 share n-gram row 2. In one block, word 1's step is computed from its vector as composed at
+    # the block's start (word 0's step in the same block has not reached row 2 yet), with its own accumulator
+    # (1: its first step is lr * g); at the block's end each word's change is split over its 2 rows.
+    fit = GloveFit(3, 2, 2, np.array([0, 2, 4]), np.array([0, 2, 1, 2]), seed=0)
+    fit.word_rows[2] = torch.tensor([0.3, -0.2])
+    log_x, f, lr = torch.tensor([2.0]), torch.tensor([1.0]), 0.1
+    rows = fit.word_rows.clone()
+    fit.start_block(torch.tensor([0, 1]))
+    fit.step(torch.tensor([0]), torch.tensor([1]), log_x, f, lr)
+    change_0 = fit.words[0] - (rows[0] + rows[2])
+    context, word_bias, context_bias = fit.context.clone(), fit.word_bias.clone(), fit.context_bias.clone()
+    w1 = rows[1] + rows[2]
+    diff = float(w1 @ context[0] + word_bias[1] + context_bias[0] - log_x)
+    fit.step(torch.tensor([1]), torch.tensor([0]), log_x, f, lr)
+    change_1 = -lr * diff * context[0]
+    np.testing.assert_allclose(fit.words[1], w1 + change_1, rtol=1e-5, atol=1e-7)
+    fit.end_block()
+    np.testing.assert_allclose(fit.word_rows[0], rows[0] + change_0 / 2, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(fit.word_rows[1], rows[1] + change_1 / 2, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(fit.word_rows[2], rows[2] + (change_0 + change_1) / 2, rtol=1e-5, atol=1e-7)
+
+
+def test_plain_glove_moves_its_rows_at_once():
+    # Without subwords the rows are the word vectors: a step moves them directly, with no block to end.
+    fit = GloveFit(2, 2, 2, np.arange(3), np.arange(2), seed=0)
+    assert fit.plain and fit.words is fit.word_rows
+    before = fit.word_rows.clone()
+    fit.step(torch.tensor([0]), torch.tensor([1]), torch.tensor([2.0]), torch.tensor([1.0]), 0.1)
+    assert not torch.equal(fit.word_rows[0], before[0]) and torch.equal(fit.word_rows[1], before[1])

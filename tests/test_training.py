@@ -299,7 +299,7 @@ def test_the_end_of_line_token_trains_but_is_no_word_of_the_model(topic_corpus, 
 def test_cbow_learns_the_two_topics(topic_corpus):
     model = kft.train(str(topic_corpus), subwords="jamo", model="cbow", epoch=5, sample=0, seed=0, **TINY)
     assert model.config["model"] == "cbow"
-    assert model.config["negative_draw"] == [1, 2]  # CBOW keeps its own 2 x neg per centre
+    assert model.config["negative_draw"] == [8, 3]  # 8 CBOW centres share a draw of 3 x neg
     assert topic_precision(model) >= 0.8
 
 

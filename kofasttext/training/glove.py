@@ -13,11 +13,21 @@ subword rows, saved as an ordinary `Model`.
    code's), zero for n-gram rows (so that a word's initial vector does not grow with its n-gram count).
 3. the word side ``w_i`` is the SUM of word ``i``'s rows (`subwords.subword_table`): its own row and, with
    ``subwords`` other than ``"none"``, one row per hashed n-gram; the context side ``c_j`` is a plain row of
-   its own. The gradient ``g`` of ``w_i`` is the exact gradient of each of its ``n`` rows; each row's
-   AdaGrad accumulator adds ``g ** 2`` and its step is divided by ``n``, so that the summed vector moves as
-   ONE AdaGrad step whatever its number of n-grams (the skip-gram trainer's split, `training.steps`). A
-   minibatch's entries are computed from the parameters as they were at its start; a word (or context) met
-   several times in one minibatch has its gradients summed into one step.
+   its own. AdaGrad works on ``w_i`` as on any parameter of the objective, with ONE accumulator per word,
+   and the word's change is split evenly over its ``n`` rows (each moves by ``change / n``; a row shared by
+   several words takes the sum of their shares), so that the summed vector moves as plain GloVe's word
+   vector does, whatever its number of n-grams (the skip-gram trainer's split, `training.steps`). Why not an
+   accumulator per row: an n-gram row shared by thousands of words adds all their squared gradients and
+   nearly stops moving, and the shared rows are what an unseen word is made of. The entries are taken in
+   blocks of `BLOCK_STEPS` minibatches: at a block's start every word of the block is composed from its rows
+   (`GloveFit.start_block`), the block's steps move those composed vectors, and at its end each word's
+   change goes to its rows (`GloveFit.end_block`). So within a block a word does not see what the other words
+   do to the n-gram rows it shares (that arrives with the next block), and each word's ~34 jamo rows
+   (NSMC) are gathered and scattered once per block instead of once per minibatch it is in (a minibatch of
+   16,384 entries holds ~10,000 distinct words: 350,000 rows). Without subwords the rows are the vectors and
+   this is the reference code's AdaGrad exactly. A minibatch's entries are computed from the parameters as
+   they were at its start; a word (or context) met several times in one minibatch has its gradients summed
+   into one step.
 4. save: a `Model` whose input matrix holds the rows, each vocabulary word's own row plus ``c_i``, so that a
    vocabulary word's vector is ``w_i + c_i`` (the paper's ``W + W~``) and every query verb, ``save``,
    ``kft.load``, export and ``kofasttext eval`` work unchanged; the output matrix is the context rows ``C``.
@@ -25,8 +35,11 @@ subword rows, saved as an ordinary `Model`.
    context half; cosine similarity, which queries use, does not see the scale difference. The biases answer
    no query and are not stored.
 
-What subwords cost: each entry composes its word from ~1 + n-gram-count rows (jamo 3-6 on NSMC: ~25) and
-scatters its step back over them, so a minibatch moves ~25x the rows of plain GloVe; the counting is the same.
+What subwords cost: composing and scattering every word of a block once per block (3), on top of plain
+GloVe's steps: on NSMC (jamo 3-6, 21.8M entries, 2 threads) 34 s an epoch against plain GloVe's 24 s. Composed
+per minibatch with an accumulator per row (the first version), an epoch took 13-14 minutes, and 2 epochs gave
+unseen typos / conjugations hit@10 of 0.03 / 0.01, against 0.24 / 0.13 after 10 epochs now (benchmarks/RESULTS.md,
+issue 17, point 4; the two changes were made and measured together).
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .. import pretokenizers
 from ..corpus import check_text, encode_with_progress, fit_pretokenizer
@@ -46,9 +60,14 @@ from ..model import Model
 from ..progress import Progress, format_duration
 from ..subwords import DEFAULT_BUCKET, SubwordScheme, compact_buckets, subword_table
 from ..validate import positive_int, positive_number
+from .steps import gather_bags
 
 #: Nonzero entries X_ij per minibatch (a small problem gets fewer, so that an epoch has at least 64 steps).
 BATCH_ENTRIES = 16384
+
+#: With subwords, the word side is composed from its rows once per block of this many minibatches, not once per
+#: minibatch (module docstring, 3).
+BLOCK_STEPS = 64
 
 #: GloVe's defaults (the paper, and the reference code's ``glove``): window 10, x_max 100, alpha 0.75, lr 0.05.
 DEFAULT_WINDOW = 10
@@ -231,7 +250,9 @@ class GloveFit:
     """GloVe's parameters and their AdaGrad accumulators, and the minibatch step (module docstring, 2-3).
 
     ``rows`` of ``offsets`` (a `subwords.subword_table`) say which of the ``nrows`` word-side rows word ``i``
-    is the sum of; the context side has ``nwords`` rows of its own.
+    is the sum of; the context side has ``nwords`` rows of its own. ``words`` holds the word side's vectors
+    the steps move: the rows themselves without subwords; with them, the composed vectors of the current
+    block's words (`start_block`), whose changes `end_block` splits over the rows.
     """
 
     def __init__(self, nrows: int, nwords: int, dim: int, offsets: np.ndarray, rows: np.ndarray, seed: int):
@@ -246,62 +267,78 @@ class GloveFit:
         self.context = uniform(nwords, dim)  # [V, d]
         self.word_bias = uniform(nwords)  # [V]
         self.context_bias = uniform(nwords)  # [V]
-        self.accumulators = [torch.ones_like(p) for p in (self.word_rows, self.context, self.word_bias, self.context_bias)]
+        # One accumulator per parameter of the objective: w_i (per word), c_j, b_i, bc_j.
+        self.accumulators = [torch.ones(nwords, dim), torch.ones_like(self.context), torch.ones(nwords), torch.ones(nwords)]
         self.offsets = torch.from_numpy(np.asarray(offsets, dtype=np.int64))
         self.rows = torch.from_numpy(np.asarray(rows, dtype=np.int64))
-        self.lengths = self.offsets[1:] - self.offsets[:-1]  # [V] rows per word
-        self.plain = bool((self.lengths == 1).all())  # subwords "none": word i is row i
+        lengths = self.offsets[1:] - self.offsets[:-1]
+        self.plain = bool((lengths == 1).all()) and bool((self.rows == torch.arange(nwords)).all())  # word i is row i
+        self.words = self.word_rows if self.plain else torch.zeros(nwords, dim)  # [V, d]
+        self._block: tuple[torch.Tensor, torch.Tensor] | None = None  # (words, their vectors at the block's start)
 
-    def word_vectors(self, words: torch.Tensor):
-        """``w`` of ``words`` [U] as the sum of their rows: ``(w [U, d], rows [R], owner [R])``."""
-        if self.plain:
-            return self.word_rows[words], words, torch.arange(len(words))
-        lengths = self.lengths[words]  # [U]
-        owner = torch.repeat_interleave(torch.arange(len(words)), lengths)  # [R] which word a row belongs to
-        within = torch.arange(len(owner)) - torch.repeat_interleave(torch.cumsum(lengths, 0) - lengths, lengths)
-        rows = self.rows[self.offsets[words][owner] + within]  # [R]
-        w = torch.zeros(len(words), self.dim).index_add_(0, owner, self.word_rows[rows])  # [U, d]
-        return w, rows, owner
+    def word_vectors(self, words: torch.Tensor) -> torch.Tensor:
+        """``w`` of ``words`` [U]: the sum of each one's rows, [U, d]."""
+        flat_rows, bag_starts, _ = gather_bags(words, self.offsets, self.rows)
+        return F.embedding_bag(flat_rows, self.word_rows, bag_starts, mode="sum")
+
+    def start_block(self, words: torch.Tensor) -> None:
+        """Compose the distinct ``words`` the next steps will move (nothing to do without subwords)."""
+        if not self.plain:
+            vectors = self.word_vectors(words)
+            self.words.index_copy_(0, words, vectors)
+            self._block = (words, vectors)
+
+    def end_block(self, words_per_scatter: int = 8192) -> None:
+        """Split each block word's change over its ``n`` rows (each row moves by ``change / n``; a row shared by
+        several words takes the sum), ``words_per_scatter`` words at a time to bound the [rows, d] step."""
+        if self._block is None:
+            return
+        words, before = self._block
+        change = self.words.index_select(0, words) - before  # [U, d]
+        for low in range(0, len(words), words_per_scatter):
+            part = words[low : low + words_per_scatter]
+            flat_rows, _, lengths = gather_bags(part, self.offsets, self.rows)
+            share = change[low : low + words_per_scatter] / lengths.unsqueeze(1)
+            self.word_rows.index_add_(0, flat_rows, share.repeat_interleave(lengths, dim=0, output_size=len(flat_rows)))
+        self._block = None
 
     def step(self, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor, lr: float) -> float:
-        """One AdaGrad step on a minibatch of entries ``(i, j)`` [B]; returns its summed loss ``sum f diff**2 / 2``."""
+        """One AdaGrad step on a minibatch of entries ``(i, j)`` [B] (their words in the current block); returns
+        its summed loss ``sum f diff**2 / 2``."""
         words, word_of = torch.unique(i, return_inverse=True)  # [U], [B]
         contexts, context_of = torch.unique(j, return_inverse=True)  # [U'], [B]
-        w, rows, owner = self.word_vectors(words)  # [U, d]
-        c = self.context[contexts]  # [U', d]
+        w = self.words.index_select(0, words)  # [U, d]
+        c = self.context.index_select(0, contexts)  # [U', d]
+        w_of, c_of = w.index_select(0, word_of), c.index_select(0, context_of)  # [B, d]
         # -- forward: every entry from the parameters as they are at the minibatch's start
-        diff = (w[word_of] * c[context_of]).sum(1) + self.word_bias[words][word_of]
+        diff = (w_of * c_of).sum(1) + self.word_bias[words][word_of]
         diff += self.context_bias[contexts][context_of] - log_x  # [B]
         f_diff = f * diff  # [B]
         loss = float((f_diff * diff).sum()) / 2
         # -- gradients, summed per distinct word / context
-        grad_w = torch.zeros_like(w).index_add_(0, word_of, f_diff[:, None] * c[context_of])  # [U, d]
-        grad_c = torch.zeros_like(c).index_add_(0, context_of, f_diff[:, None] * w[word_of])  # [U', d]
+        grad_w = torch.zeros_like(w).index_add_(0, word_of, f_diff[:, None] * c_of)  # [U, d]
+        grad_c = torch.zeros_like(c).index_add_(0, context_of, f_diff[:, None] * w_of)  # [U', d]
         grad_bw = torch.zeros(len(words)).index_add_(0, word_of, f_diff)  # [U]
         grad_bc = torch.zeros(len(contexts)).index_add_(0, context_of, f_diff)  # [U']
-        # -- AdaGrad: the word's gradient is each of its rows' gradient; the step is split over its n rows
-        share = (1.0 / self.lengths[words].to(torch.float32))[owner, None]  # [R, 1]
-        row_grad = grad_w[owner]  # [R, d]
-        self._adagrad(0, rows, row_grad, lr, share)
-        self._adagrad(1, contexts, grad_c, lr)
-        self._adagrad(2, words, grad_bw, lr)
-        self._adagrad(3, contexts, grad_bc, lr)
+        # -- AdaGrad, one step per distinct parameter
+        self.words.index_add_(0, words, self._adagrad(0, words, grad_w, lr), alpha=-1.0)
+        self.context.index_add_(0, contexts, self._adagrad(1, contexts, grad_c, lr), alpha=-1.0)
+        self.word_bias.index_add_(0, words, self._adagrad(2, words, grad_bw, lr), alpha=-1.0)
+        self.context_bias.index_add_(0, contexts, self._adagrad(3, contexts, grad_bc, lr), alpha=-1.0)
         return loss
 
-    def _adagrad(self, which: int, index: torch.Tensor, grad: torch.Tensor, lr: float, share=None) -> None:
-        parameter = (self.word_rows, self.context, self.word_bias, self.context_bias)[which]
+    def _adagrad(self, which: int, index: torch.Tensor, grad: torch.Tensor, lr: float) -> torch.Tensor:
+        """AdaGrad's step for the parameters ``index`` (distinct) of accumulator ``which``, from the accumulator
+        before this ``grad ** 2`` is added (as the reference code does); the step is returned, not applied."""
         accumulator = self.accumulators[which]
-        step = lr * grad / accumulator[index].sqrt()
-        if share is not None:
-            step *= share
-        # A row shared by several words of the minibatch (an n-gram) gets their steps and squares summed.
-        parameter.index_add_(0, index, -step)
+        step = lr * grad / accumulator.index_select(0, index).sqrt()
         accumulator.index_add_(0, index, grad * grad)
+        return step
 
     def train(self, i, j, x, x_max: float, alpha: float, lr: float, epochs: int, batch: int, seed: int, bar):
-        """``epochs`` passes over the entries in a fresh random order each: ``(mean loss per entry, seconds)`` of
-        each epoch."""
-        i, j = torch.from_numpy(i), torch.from_numpy(j)
+        """``epochs`` passes over the entries in a fresh random order each, in blocks of `BLOCK_STEPS`
+        minibatches: ``(mean loss per entry, seconds)`` of each epoch."""
+        i, j = torch.from_numpy(i), torch.from_numpy(j)  # int32, made int64 per minibatch (21.8M entries: 350 MB)
         x = torch.from_numpy(x)
         log_x = torch.log(x).to(torch.float32)  # [N]
         f = weight(x, x_max, alpha).to(torch.float32)  # [N]
@@ -313,9 +350,12 @@ class GloveFit:
             started = time.monotonic()
             order = torch.randperm(n, generator=generator)
             total = 0.0
-            for start in range(0, n, batch):
-                take = order[start : start + batch]
-                total += self.step(i[take].long(), j[take].long(), log_x[take], f[take], lr)
+            for block in range(0, n, batch * BLOCK_STEPS):
+                self.start_block(torch.unique(i[order[block : block + batch * BLOCK_STEPS]]).long())
+                for start in range(block, min(n, block + batch * BLOCK_STEPS), batch):
+                    take = order[start : start + batch]
+                    total += self.step(i[take].long(), j[take].long(), log_x[take], f[take], lr)
+                self.end_block()
             losses.append(total / n)
             seconds.append(time.monotonic() - started)
             if not math.isfinite(total):

@@ -50,28 +50,36 @@ from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, TreePaths, cbow_st
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
 #: many consecutive centres of a minibatch and all their pairs (`steps` says why for skip-gram;
-#: benchmarks/bench_ablation.py measured the alternatives). A CBOW centre makes one prediction, not ~5: it keeps
-#: ``2 * neg`` of its own (shared draws made NSMC jamo CBOW 30% slower, 370 s against 285 s, for no gain).
-NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (1, 2)}
+#: benchmarks/bench_ablation.py measured the alternatives). A CBOW centre makes one prediction, not ~5, so 8 of
+#: them share ``3 * neg``, each negative weighted 1/3: 1.9 negative rows per centre where ``2 * neg`` of its own
+#: (the default until issue 17) gathered and scattered 10, as a tiny [1, 10] product each; the CBOW step took
+#: ~45% less time (NSMC jamo and syllable, 200K lines, one thread). Quality: benchmarks/RESULTS.md, issue 17.
+NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (8, 3)}
 
 #: Centres a minibatch takes in runs of consecutive kept positions, per model (`sampling.minibatch_positions`).
 #: A CBOW centre composes every word of its window, about ``window + 1`` words, where a skip-gram centre
 #: composes itself; centres in runs share most of their windows, and `steps.distinct_words` then composes each
 #: context word once for all the centres that see it. Skip-gram gains nothing from runs and keeps its centres
-#: fully spread. (The device loop keeps runs of 1: its grid is laid out per centre.)
-CENTRE_RUNS = {"skipgram": 1, "cbow": 16}
+#: fully spread. (The device loop keeps runs of 1: its grid is laid out per centre.) One epoch of NSMC jamo
+#: CBOW, 2 threads: 45.9 s with runs of 1, 22.5 s with 16; then, with shared negatives, 21.7 / 22.4 s with 16,
+#: 19.2 s with 32, 19.7 s with 64.
+CENTRE_RUNS = {"skipgram": 1, "cbow": 32}
 
 #: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 / 1,
 #: benchmarks/bench_ablation.py, "no end-of-line token" against "default") it raised WS353 from 0.170 / 0.190 to
 #: 0.185 / 0.204 and conjugations from 0.688 / 0.685 to 0.705 / 0.694; syn 0.577 / 0.558 became 0.564 / 0.586.
 END_OF_LINE = True
 
-#: Centre words per minibatch: larger batches are faster, but sum more updates
+#: Centre words per minibatch, per model: larger batches are faster, but sum more updates
 #: computed from the same stale parameters. A small corpus gets smaller batches so
 #: that an epoch is still at least ~MIN_STEPS_PER_EPOCH steps per worker. (The
 #: device loop's default is its own, `device_loop.DEFAULT_BATCH_CENTRES`; a
-#: ``batch_size`` given to `train` replaces either, still bounded so.)
-MAX_BATCH_CENTRES = 1024
+#: ``batch_size`` given to `train` replaces either, still bounded so.) A CBOW centre
+#: makes one prediction where a skip-gram centre makes ~5, so CBOW takes twice the
+#: centres, for about the same work per step and half the steps' fixed costs (one
+#: epoch of NSMC syllable CBOW, 2 threads, runs of 32: 11.4-12.2 s at 1,024, 10.1 s
+#: at 2,048; its quality is in benchmarks/RESULTS.md, issue 17, point 3).
+MAX_BATCH_CENTRES = {"skipgram": 1024, "cbow": 2048}
 MIN_BATCH_CENTRES = 16
 MIN_STEPS_PER_EPOCH = 256
 
@@ -231,7 +239,9 @@ class TrainingRun:
             None if self.tree is None else TreePaths.from_tree(self.tree, device),
         )
         tables = device if on_device else torch.device("cpu")
-        largest = batch_centres or (device_loop.DEFAULT_BATCH_CENTRES[device.type] if on_device else MAX_BATCH_CENTRES)
+        largest = batch_centres or (
+            device_loop.DEFAULT_BATCH_CENTRES[device.type] if on_device else MAX_BATCH_CENTRES[config["model"]]
+        )
         self.plan = _Plan(
             tokens=torch.from_numpy(corpus.tokens).to(tables),
             line_starts=torch.from_numpy(corpus.line_starts).to(tables),
