@@ -226,11 +226,17 @@ def train_kofasttext(job: dict):
     # A cold start, as fastText's: an empty cache folder, so that the jamo run does not reuse the encoded corpus
     # the syllable run cached (the word ids do not depend on the scheme). (bench_protocol's corpus folder is
     # writable and holds its cache beside the corpus: it removes that itself.)
+    previous = os.environ.get("KOFASTTEXT_CACHE")
     with tempfile.TemporaryDirectory() as cache:
         os.environ["KOFASTTEXT_CACHE"] = cache
-        started = time.perf_counter()
-        model = kft.train(job["train_path"], **options)
-        return time.perf_counter() - started, model
+        try:
+            started = time.perf_counter()
+            model = kft.train(job["train_path"], **options)
+            return time.perf_counter() - started, model
+        finally:
+            os.environ.pop("KOFASTTEXT_CACHE")
+            if previous is not None:
+                os.environ["KOFASTTEXT_CACHE"] = previous
 
 
 TRAINERS = {"fasttext": train_fasttext, "gensim": train_gensim, "kofasttext": train_kofasttext}
