@@ -4,6 +4,10 @@ fastText's words and vectors."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import fasttext  # the interop extra (not skipped when missing: these tests are the check on our files)
 import gensim.models.fasttext as gensim_fasttext
 import numpy as np
@@ -179,23 +183,33 @@ def test_export_writes_each_format_and_refuses_bad_requests(cli, small_corpus, t
 # -- models coming in -------------------------------------------------------------------
 
 
-def _fasttext_trained(**settings):
-    """``fasttext.train_unsupervised(**settings)``, tried again (up to 10 times) when it ends in "Encountered
-    NaN." or with garbage in its input matrix: fastText 0.9.3 sometimes trains tiny models from uninitialised
-    memory (below), and which values are garbage changes with each allocation (a CI run once got a dim-10 model
-    with values of 1e31, whose vectors' cosines were NaN). What the tests check is how we read the file it saves,
-    not that."""
-    for attempt in range(10):
-        try:
-            model = fasttext.train_unsupervised(**settings)
-        except RuntimeError as error:
-            if "NaN" not in str(error) or attempt == 9:
-                raise
-            continue
-        values = model.get_input_matrix()
-        if np.isfinite(values).all() and np.abs(values).max() < 100:  # trained values are far below 1
-            return model
-    raise AssertionError("fastText trained a model with garbage values 10 times")
+_TRAIN_FASTTEXT = """
+import json, sys
+import fasttext, numpy as np
+model = fasttext.train_unsupervised(**json.loads(sys.argv[1]))
+values = model.get_input_matrix()
+if not (np.isfinite(values).all() and np.abs(values).max() < 100):  # trained values are far below 1
+    sys.exit("garbage values in the input matrix")
+model.save_model(sys.argv[2])
+"""
+
+
+def _fasttext_trained(path, **settings) -> None:
+    """``fasttext.train_unsupervised(**settings)`` saved to ``path``, trained in a fresh Python process and tried
+    again (up to 5 times) when it ends in "Encountered NaN." or with garbage in its input matrix. fastText 0.9.3
+    leaves parts of a tiny model's input matrix uninitialised (below), and in the long pytest process that memory
+    is reused heap with whatever an earlier test left there: a CI run got a dim-10 model with values of 1e31,
+    and another got "Encountered NaN." in all 10 tries in-process. A fresh process takes a large matrix from
+    fresh, zeroed pages. What the tests check is how we read the file it saves, not that."""
+    for _ in range(5):
+        done = subprocess.run(
+            [sys.executable, "-c", _TRAIN_FASTTEXT, json.dumps(settings), str(path)], capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            return
+        if "NaN" not in done.stderr and "garbage" not in done.stderr:
+            break
+    raise AssertionError(f"fastText did not train: {done.stderr[-1000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +229,7 @@ def fasttext_bins(small_corpus, tmp_path_factory):
         "skipgram": dict(model="skipgram", dim=10, minn=2, maxn=4, bucket=3000),
     }.items():
         paths[name] = folder / f"{name}.bin"
-        _fasttext_trained(**common, **settings).save_model(str(paths[name]))
+        _fasttext_trained(paths[name], **common, **settings)
     paths["no_ngrams"] = folder / "no_ngrams.bin"
     kft.train(str(small_corpus), subwords="none", dim=6, epoch=1, min_count=2, threads=1, progress=False).save_fasttext(
         str(paths["no_ngrams"])
@@ -326,8 +340,8 @@ def test_a_word_the_file_holds_in_nfd_is_found_by_its_nfc_query(tmp_path):
     corpus.write_text(f"영화 {nfd} 최고 배우\n" * 50 + "영화 지루하다 별로 배우\n" * 50, encoding="utf-8")
     path = tmp_path / "nfd.bin"
     _fasttext_trained(
-        input=str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0  # see fasttext_bins
-    ).save_model(str(path))
+        path, input=str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0  # see fasttext_bins
+    )
     theirs = fasttext.load_model(str(path))
     ours = kft.load(str(path))
     assert nfd in theirs.words and "재밌다" in ours and "재밌다" in ours.words
