@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from unittest import mock
 
 import numpy as np
 
@@ -226,17 +227,10 @@ def train_kofasttext(job: dict):
     # A cold start, as fastText's: an empty cache folder, so that the jamo run does not reuse the encoded corpus
     # the syllable run cached (the word ids do not depend on the scheme). (bench_protocol's corpus folder is
     # writable and holds its cache beside the corpus: it removes that itself.)
-    previous = os.environ.get("KOFASTTEXT_CACHE")
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["KOFASTTEXT_CACHE"] = cache
-        try:
-            started = time.perf_counter()
-            model = kft.train(job["train_path"], **options)
-            return time.perf_counter() - started, model
-        finally:
-            os.environ.pop("KOFASTTEXT_CACHE")
-            if previous is not None:
-                os.environ["KOFASTTEXT_CACHE"] = previous
+    with tempfile.TemporaryDirectory() as cache, mock.patch.dict(os.environ, KOFASTTEXT_CACHE=cache):
+        started = time.perf_counter()
+        model = kft.train(job["train_path"], **options)
+        return time.perf_counter() - started, model
 
 
 TRAINERS = {"fasttext": train_fasttext, "gensim": train_gensim, "kofasttext": train_kofasttext}

@@ -281,12 +281,14 @@ class GloveFit:
         flat_rows, bag_starts, _ = gather_bags(words, self.offsets, self.rows)
         return F.embedding_bag(flat_rows, self.word_rows, bag_starts, mode="sum")
 
-    def start_block(self, words: torch.Tensor) -> None:
-        """Compose the distinct ``words`` the next steps will move (nothing to do without subwords)."""
-        if not self.plain:
-            vectors = self.word_vectors(words)
-            self.words.index_copy_(0, words, vectors)
-            self._block = (words, vectors)
+    def start_block(self, i: torch.Tensor) -> None:
+        """Compose the words of the entries ``i`` the next steps will move (nothing to do without subwords)."""
+        if self.plain:
+            return
+        words = torch.unique(i).long()
+        vectors = self.word_vectors(words)
+        self.words.index_copy_(0, words, vectors)
+        self._block = (words, vectors)
 
     def end_block(self, words_per_scatter: int = 8192) -> None:
         """Split each block word's change over its ``n`` rows (each row moves by ``change / n``; a row shared by
@@ -351,7 +353,7 @@ class GloveFit:
             order = torch.randperm(n, generator=generator)
             total = 0.0
             for block in range(0, n, batch * BLOCK_STEPS):
-                self.start_block(torch.unique(i[order[block : block + batch * BLOCK_STEPS]]).long())
+                self.start_block(i[order[block : block + batch * BLOCK_STEPS]])
                 for start in range(block, min(n, block + batch * BLOCK_STEPS), batch):
                     take = order[start : start + batch]
                     total += self.step(i[take].long(), j[take].long(), log_x[take], f[take], lr)
