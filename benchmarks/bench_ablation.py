@@ -58,10 +58,10 @@ def patched(module, name, value):
 def own_row_share(share: float):
     """A word's own row gets ``share`` of its step; its n-gram rows split the rest evenly (today: 1/n each)."""
 
-    def update(input_matrix, inverse, counts, flat_rows, bag_lengths, grad, cap=None):
+    def update(input_matrix, bags, word_grad, cap=None, cap_shared_rows=False):
         cap = cap or steps.MAX_SUMMED_UPDATES
-        word_grad = torch.zeros(len(counts), grad.shape[1]).index_add_(0, inverse, grad)
-        word_grad *= (cap / counts.clamp(min=cap).float()).unsqueeze(1)
+        counts, flat_rows, bag_lengths = bags.counts, bags.flat_rows, bags.bag_lengths
+        word_grad = word_grad * (cap / counts.clamp(min=cap).float()).unsqueeze(1)
         n = bag_lengths.float()
         starts = torch.cumsum(bag_lengths, 0) - bag_lengths
         first = torch.zeros(len(flat_rows), dtype=torch.bool)
@@ -82,16 +82,16 @@ def row_exponent(a: float):
     still reports the sum, which points the same way as what was trained."""
 
     def step(parameters, batch):
-        input_matrix, output_matrix, offsets, rows = parameters
-        inverse, counts, flat_rows, bag_starts, bag_lengths = steps.distinct_words(batch.centres, offsets, rows)
-        scale = bag_lengths.float() ** -a
-        hidden = (F.embedding_bag(flat_rows, input_matrix, bag_starts, mode="sum") * scale.unsqueeze(1)).index_select(0, inverse)
+        input_matrix, output_matrix, offsets, rows = parameters[:4]
+        bags = steps.distinct_words(batch.centres, offsets, rows)
+        scale = bags.bag_lengths.float() ** -a
+        hidden = (F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum") * scale.unsqueeze(1)).index_select(0, bags.inverse)
         negative_weight = torch.bincount(batch.pair_centre, minlength=len(batch.centres)) * (batch.neg / batch.negatives.shape[1])
         loss, grad = steps._update_output(
             output_matrix, hidden, batch.pair_context, batch.pair_centre, batch.negatives, negative_weight, batch.lr
         )
         # _update_input moves each row by 1/n of what it is given: give it n^a times the vector's step.
-        steps._update_input(input_matrix, inverse, counts, flat_rows, bag_lengths, grad / scale[inverse].unsqueeze(1))
+        steps._update_input(input_matrix, bags, steps.bag_gradients(bags, grad / scale[bags.inverse].unsqueeze(1)))
         return loss
 
     return patched(loop, "skipgram_step", step)

@@ -17,6 +17,7 @@ from kofasttext.training.steps import (
     Batch,
     Parameters,
     _update_input,
+    bag_gradients,
     cbow_step,
     occurrence_bags,
     skipgram_step,
@@ -45,7 +46,8 @@ def _run(step, parameters, batch):
 def test_occurrence_bags_compose_every_occurrence_and_pad_to_the_capacity():
     _, _, offsets, rows = _toy()
     words = torch.tensor([1, 0, 1])
-    inverse, counts, flat_rows, bag_starts, bag_lengths = occurrence_bags(words, offsets, rows, capacity=10)
+    inverse, counts, flat_rows, bag_starts, bag_lengths, order = occurrence_bags(words, offsets, rows, capacity=10)
+    assert order is None  # one occurrence per bag
     assert inverse.tolist() == [0, 1, 2]
     assert counts.tolist() == [2, 1, 2, 1]  # word 1 twice; the last bag is the padding
     assert bag_lengths.tolist() == [2, 3, 2, 3] and bag_starts.tolist() == [0, 2, 5, 7]
@@ -100,8 +102,8 @@ def test_a_row_that_many_words_share_moves_by_at_most_the_cap_with_cap_shared_ro
 
     def shared_row_step(k: int, cap_shared_rows: bool) -> torch.Tensor:
         moved = input_matrix.clone()
-        inverse, counts, flat_rows, _, bag_lengths = occurrence_bags(words[:k], offsets, rows, capacity=2 * k)
-        _update_input(moved, inverse, counts, flat_rows, bag_lengths, grad[:k], cap_shared_rows=cap_shared_rows)
+        bags = occurrence_bags(words[:k], offsets, rows, capacity=2 * k)
+        _update_input(moved, bags, bag_gradients(bags, grad[:k]), cap_shared_rows=cap_shared_rows)
         return moved[nwords]
 
     # each word gives the shared row half its step: 2 * cap words are cap words' worth

@@ -15,7 +15,16 @@ from kofasttext.corpus import encode_corpus
 from kofasttext.subwords import SubwordScheme, subword_table
 from kofasttext.training import loop
 from kofasttext.training.sampling import KeptTokens, minibatch_count, minibatch_positions
-from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, capped_shares, cbow_step, skipgram_step
+from kofasttext.training.steps import (
+    MAX_SUMMED_UPDATES,
+    Batch,
+    Parameters,
+    bag_gradients,
+    capped_shares,
+    cbow_step,
+    distinct_words,
+    skipgram_step,
+)
 
 #: Small but real: every test run trains in well under a second.
 TINY = dict(dim=16, bucket=20_000, min_count=1, threads=1, progress=False)
@@ -173,6 +182,22 @@ def test_frequent_row_updates_are_capped():
     assert target_share[:30].tolist() == [0.25] * 30 and negative_share[:2].tolist() == [0.25] * 2
     assert target_share[30:].tolist() == [1.0] * 3  # under the cap: exact
     assert negative_share[2].item() == 1.0
+
+
+def test_distinct_words_group_the_occurrences_and_sum_their_gradients():
+    """Each distinct word is one bag, its rows gathered once; a bag's gradient is the sum of its occurrences'
+    (occurrence i's taken from ``grad[grad_index[i]]``, as a CBOW context takes its centre's)."""
+    offsets = torch.tensor([0, 1, 3, 4])
+    rows = torch.tensor([0, 1, 5, 2])
+    words = torch.tensor([2, 1, 2, 2, 0])
+    bags = distinct_words(words, offsets, rows)
+    assert bags.counts.tolist() == [1, 1, 3] and bags.inverse.tolist() == [2, 1, 2, 2, 0]
+    assert bags.flat_rows.tolist() == [0, 1, 5, 2] and bags.bag_lengths.tolist() == [1, 2, 1]
+    assert words[bags.order].tolist() == [0, 1, 2, 2, 2]
+    grad = torch.tensor([[1.0], [10.0], [100.0]])
+    grad_index = torch.tensor([0, 1, 1, 2, 0])
+    assert bag_gradients(bags, grad, grad_index).view(-1).tolist() == [1.0, 10.0, 111.0]
+    assert bag_gradients(bags, grad[grad_index]).view(-1).tolist() == [1.0, 10.0, 111.0]
 
 
 @pytest.mark.parametrize("step", [skipgram_step, cbow_step])
