@@ -22,7 +22,16 @@ from kofasttext import CorpusError, UsageError
 from kofasttext.interop.fasttext_bin import EOS, read_fasttext
 from kofasttext.training import loop
 from kofasttext.training.huffman import build_huffman_tree
-from kofasttext.training.steps import MAX_SUMMED_UPDATES, Batch, Parameters, TreePaths, cbow_step, skipgram_step
+from kofasttext.training.steps import (
+    MAX_NODE_SCORE_STEP,
+    MAX_SUMMED_UPDATES,
+    Batch,
+    Parameters,
+    TreePaths,
+    cbow_step,
+    node_trust,
+    skipgram_step,
+)
 
 
 # -- the tree ----------------------------------------------------------------------------
@@ -235,6 +244,20 @@ def test_a_node_on_many_paths_of_a_minibatch_takes_at_most_the_cap_of_steps():
     assert torch.allclose(output_step(6), 2 * three, atol=1e-12)
     cap = MAX_SUMMED_UPDATES
     assert torch.allclose(output_step(12 * cap), three * cap / 3, atol=1e-12)
+
+
+def test_a_nodes_summed_step_moves_a_score_by_at_most_the_trust_bound():
+    """Node 0 is predicted 3 times from one large input: lr * sum |h|^2 = 0.5 * 3 * 9 = 13.5 would move their
+    score by up to 13.5, so each prediction's share is scaled by MAX_NODE_SCORE_STEP / 13.5. Node 1, predicted
+    once from a small input, and a node whose predictions are already capped to a small share keep their step."""
+    inputs = torch.tensor([[3.0, 0.0], [0.1, 0.0]])
+    node_input = torch.tensor([0, 0, 0, 1, 0])
+    nodes = torch.tensor([0, 0, 0, 1, 2])
+    share = torch.tensor([1.0, 1.0, 1.0, 1.0, 0.05])
+    trust = node_trust(3, nodes, inputs, node_input, share, lr=0.5)
+    assert trust[:3].tolist() == pytest.approx([MAX_NODE_SCORE_STEP / 13.5] * 3)
+    assert trust[3:].tolist() == [1.0, 1.0]  # 0.5 * 0.01 and 0.5 * 0.05 * 9 are under the bound
+    assert 0.5 * float((share * trust)[:3].sum()) * 9 == pytest.approx(MAX_NODE_SCORE_STEP)
 
 
 # -- training ------------------------------------------------------------------------------
