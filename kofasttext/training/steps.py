@@ -19,7 +19,7 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   (word2vec's ``cbow_mean``).
 * Negatives come in draws of ``K`` shared by a group of ``G`` consecutive
   prediction inputs of the minibatch (`loop.NEGATIVE_DRAWS`: for skip-gram
-  ``K = 6 * neg`` for ``G = 8`` centres, for CBOW ``2 * neg`` per centre; a
+  ``K = 6 * neg`` for ``G = 8`` centres, for CBOW ``K = 3 * neg`` for ``G = 8``; a
   minibatch's centres are spread over its chunk, so a group's are unrelated). Each input is scored against all ``K``
   negatives of its group's draw, each weighted by ``m * neg / K`` for a skip-gram
   centre with ``m`` context words (``neg / K`` for a CBOW centre), so that
@@ -249,8 +249,8 @@ def bag_gradients(bags: InputBags, grad: torch.Tensor, grad_index: torch.Tensor 
 
     For distinct words this is one ``embedding_bag`` over the occurrences sorted by bag, which never builds the
     [occurrences, d] gradients that an ``index_select`` and an ``index_add_`` would (CBOW: one per context word,
-    ~3x the distinct words): with the centres' mean likewise an ``embedding_bag``, the CBOW step took ~20% less
-    time (captured NSMC syllable minibatches, one thread, 7.5 against 6.0 ms).
+    ~3x the distinct words): with the centres' mean likewise an ``embedding_bag``, the CBOW step took ~10-15%
+    less time (captured NSMC syllable minibatches, one thread: 5.3-6.4 against 6.2-7.2 ms; RESULTS.md, issue 17).
     """
     if bags.order is not None:
         sources = bags.order if grad_index is None else grad_index.index_select(0, bags.order)
