@@ -408,9 +408,10 @@ def node_trust(nrows: int, counted_nodes, inputs, node_input, share, lr: float) 
     input ``h``, that step would move their score by up to ``lr * L``. The count cap (`capped_shares`) alone
     lets 8 such steps through, and in a homogeneous stretch of text they are alike: on NSMC + general prose
     (135,010 words) skip-gram hs diverged at lr 0.05 in the Korean Bible, whose few frequent words send their
-    pairs down the same paths (the loss per pair went 6.5 -> 26 -> 168 within 30 minibatches). Capping nodes
-    at 2 updates' worth, not capping input words at 2, let it through: the nodes are what overshot. The
-    bound is the trust region of that worst case; predictions from small or few inputs keep their full step.
+    pairs down the same paths (the loss per pair went 6.5 -> 26 -> 168 within 30 minibatches); capping its
+    nodes at 2 updates' worth, not its input words at 2, let it through: the nodes are what overshot. CBOW
+    hs diverged 15 s into its first epoch there. With this bound both train. It is the trust region of that
+    worst case; predictions from small or few inputs keep their full step.
     Negative sampling has no such bound: its output row is hit as its own word's target or as a drawn
     negative, never by every pair below it as a node near the root is.
     """
