@@ -85,7 +85,8 @@ def row_exponent(a: float):
         input_matrix, output_matrix, offsets, rows = parameters[:4]
         bags = steps.distinct_words(batch.centres, offsets, rows)
         scale = bags.bag_lengths.float() ** -a
-        hidden = (F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum") * scale.unsqueeze(1)).index_select(0, bags.inverse)
+        vectors = F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum") * scale.unsqueeze(1)
+        hidden = vectors.index_select(0, bags.inverse)
         negative_weight = torch.bincount(batch.pair_centre, minlength=len(batch.centres)) * (batch.neg / batch.negatives.shape[1])
         loss, grad = steps._update_output(
             output_matrix, hidden, batch.pair_context, batch.pair_centre, batch.negatives, negative_weight, batch.lr

@@ -279,7 +279,8 @@ def _update_input(input_matrix, bags: InputBags, word_grad, cap: int | None = No
     if cap_shared_rows:
         bag_load = occurrences(bags.inverse, len(counts)).to(word_grad.dtype) * per_row  # [bags]: what each row of a bag takes
         row_load = bag_load.repeat_interleave(bag_lengths, output_size=len(flat_rows))  # [R]
-        load = torch.zeros(input_matrix.shape[0], dtype=word_grad.dtype, device=word_grad.device).index_add_(0, flat_rows, row_load)
+        load = torch.zeros(input_matrix.shape[0], dtype=word_grad.dtype, device=word_grad.device)
+        load.index_add_(0, flat_rows, row_load)
         steps *= (cap / load.clamp(min=cap)).index_select(0, flat_rows).unsqueeze(1)
     input_matrix.index_add_(0, flat_rows, steps)
 
