@@ -421,10 +421,11 @@ def node_trust(nrows: int, counted_nodes, inputs, node_input, share, lr: float) 
     return (MAX_NODE_SCORE_STEP / (lr * load).clamp(min=MAX_NODE_SCORE_STEP)).index_select(0, counted_nodes)
 
 
-def _pairs_per_centre(batch: Batch) -> torch.Tensor:
-    """float [B]: each centre's pairs (of weight 1)."""
+def _pairs_per_centre(batch: Batch, slots: torch.Tensor | None = None) -> torch.Tensor:
+    """float [B]: each centre's pairs (of weight 1). ``slots``: its pairs of any weight, when the caller has them
+    (`occurrences` of ``pair_centre``), which without `Batch.pair_weight` are the same."""
     if batch.pair_weight is None:
-        return occurrences(batch.pair_centre, len(batch.centres)).to(torch.float32)
+        return (occurrences(batch.pair_centre, len(batch.centres)) if slots is None else slots).to(torch.float32)
     return torch.zeros(len(batch.centres), device=batch.centres.device).index_add_(0, batch.pair_centre, batch.pair_weight)
 
 
@@ -462,12 +463,12 @@ def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     bags = input_bags(pair_context, parameters, batch.row_capacity)
     word_vectors = F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum")  # [bags, d]
     # The mean over each centre's context words, as one embedding_bag: a centre's pairs are consecutive.
-    contexts_per_centre = _pairs_per_centre(batch)
+    slots = occurrences(pair_centre, len(centres))  # every pair, of weight 0 too
+    contexts_per_centre = _pairs_per_centre(batch, slots)
     pair_share = (1.0 / contexts_per_centre.clamp(min=1)).index_select(0, pair_centre)
     if batch.pair_weight is not None:
         pair_share = pair_share * batch.pair_weight
     pair_share = pair_share.to(input_matrix.dtype)
-    slots = occurrences(pair_centre, len(centres))  # every pair, of weight 0 too
     hidden = F.embedding_bag(
         bags.inverse, word_vectors, torch.cumsum(slots, 0) - slots, mode="sum", per_sample_weights=pair_share
     )  # [B, d]
