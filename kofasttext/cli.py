@@ -252,6 +252,12 @@ def _add_classify_parser(commands) -> None:
     fit.add_argument("--label-column", default="label", help="column of the labels")
     fit.add_argument("--epochs", type=_positive_int, help="passes over the training file (default: 3)")
     fit.add_argument("--random-init", action="store_true", help="start from random rows (baseline), not the model's")
+    fit.add_argument(
+        "--members",
+        type=_positive_int,
+        default=1,
+        help="networks fitted from seeds SEED, SEED+1, ... whose probabilities are averaged; each adds a fit's time (default: 1)",
+    )
     fit.add_argument("--seed", type=int, default=0, help="seeds initialisation, dropout and the held-out split")
     fit.add_argument("--quiet", action="store_true", help="no progress output")
     predict = _command(classify_commands, "predict", "label texts: label, probability and text per line")
@@ -599,13 +605,13 @@ def _classify(args) -> None:
     _check_output_path(args.output)
     texts, labels = read_labelled(args.train, args.text_column, args.label_column)
     test = read_labelled(args.test, args.text_column, args.label_column) if args.test else None
-    settings = {"pretrained": not args.random_init, "seed": args.seed}
+    settings = {"pretrained": not args.random_init, "seed": args.seed, "members": args.members}
     if args.epochs:
         settings["epochs"] = args.epochs
     classifier = TextClassifier(load(args.vectors), **settings).fit(texts, labels, progress=not args.quiet)
     classifier.save(args.output)
-    held_out = [epoch["holdout_accuracy"] for epoch in classifier.history if "holdout_accuracy" in epoch]
-    print(f"saved {args.output}" + (f" (best held-out accuracy {100 * max(held_out):.2f}%)" if held_out else ""))
+    held_out = classifier.holdout_accuracy
+    print(f"saved {args.output}" + (f" (held-out accuracy {100 * held_out:.2f}%)" if held_out is not None else ""))
     if test:
         print(f"test accuracy {100 * classifier.score(*test):.2f}% on {len(test[0]):,} texts of {args.test}")
 

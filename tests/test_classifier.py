@@ -81,7 +81,7 @@ def test_only_the_rows_of_training_words_are_copied_and_tuned():
     clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
     used = sorted({int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model.input_rows(w)})
     assert clf._tuned_rows.tolist() == used and len(used) < len(model.input_matrix)
-    tuned = clf._network.embedding.weight.detach().numpy()
+    tuned = clf._networks[0].embedding.weight.detach().numpy()
     assert tuned.shape == (len(used), model.dim)
     assert not np.allclose(tuned, before[used])
     np.testing.assert_array_equal(model.input_matrix, before)  # the model itself is never changed
@@ -95,12 +95,12 @@ def test_a_word_met_only_in_prediction_sums_its_tuned_rows_and_the_models_other_
     rows = model.input_rows(word)
     is_tuned = np.isin(rows, clf._tuned_rows)
     assert is_tuned.any() and not is_tuned.all()
-    tuned = clf._network.embedding.weight.detach().numpy()
+    tuned = clf._networks[0].embedding.weight.detach().numpy()
     expected = tuned[np.searchsorted(clf._tuned_rows, rows[is_tuned])].sum(0) + model.input_matrix[rows[~is_tuned]].sum(0)
     table = clf._bound_table()
     (word_id,) = table.encode([word], max_words=5)[0]
     bag_rows, bag_offsets, frozen = table.bags(np.array([word_id]))
-    composed = clf._network.embedding(bag_rows, bag_offsets) + frozen
+    composed = clf._networks[0].embedding(bag_rows, bag_offsets) + frozen
     np.testing.assert_allclose(composed.detach().numpy()[0], expected, rtol=1e-5, atol=1e-6)
     random_rows = TextClassifier(model, pretrained=False, **FAST).fit(texts, labels, progress=False)
     table = random_rows._bound_table()
@@ -114,8 +114,8 @@ def test_random_initialisation_is_the_same_network_without_the_model_rows():
     pretrained = TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
     random_rows = TextClassifier(topic_model(), pretrained=False, **settings).fit(texts, labels, progress=False)
     model_rows = topic_model().input_matrix[pretrained._tuned_rows]
-    np.testing.assert_array_equal(pretrained._network.embedding.weight.detach().numpy(), model_rows)
-    assert not np.allclose(random_rows._network.embedding.weight.detach().numpy(), model_rows)
+    np.testing.assert_array_equal(pretrained._networks[0].embedding.weight.detach().numpy(), model_rows)
+    assert not np.allclose(random_rows._networks[0].embedding.weight.detach().numpy(), model_rows)
 
 
 def test_save_and_load_give_the_same_predictions(fitted, tmp_path):
@@ -126,6 +126,41 @@ def test_save_and_load_give_the_same_predictions(fitted, tmp_path):
     texts = ["김치 비빔밥 만두", "눈 구름 바람", "처음보는 단어"]
     np.testing.assert_allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), rtol=1e-6)
     assert loaded.classes == fitted.classes and loaded.settings == fitted.settings
+
+
+def test_members_average_their_probabilities_and_the_first_is_the_single_network(tmp_path):
+    texts, labels = topic_texts(120, seed=4)
+    settings = {**FAST, "epochs": 2, "seed": 7}
+    single = TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
+    ensemble = TextClassifier(topic_model(), members=3, **settings).fit(texts, labels, progress=False)
+    first, *others = ensemble._networks
+    for name, tensor in single._networks[0].state_dict().items():
+        np.testing.assert_array_equal(first.state_dict()[name].numpy(), tensor.numpy())  # member 0 = the seed's network
+    assert not np.allclose(others[0].output.weight.detach().numpy(), first.output.weight.detach().numpy())
+    queries = ["김치 비", "처음보는 단어", "눈 라면 바람"]
+    encoded = ensemble._table.encode(queries, ensemble.settings.max_words)
+    each = [ensemble._probabilities([network], encoded) for network in ensemble._networks]
+    np.testing.assert_allclose(ensemble.predict_proba(queries), np.mean(each, axis=0), rtol=1e-6)
+    assert [record.get("member") for record in ensemble.history] == [0, 0, 1, 1, 2, 2, None]
+    assert ensemble.holdout_accuracy == ensemble.history[-1]["holdout_accuracy"]
+    path = tmp_path / "members.clf"
+    ensemble.save(str(path))
+    loaded = TextClassifier.load(str(path))
+    assert len(loaded._networks) == 3
+    np.testing.assert_allclose(loaded.predict_proba(queries), ensemble.predict_proba(queries), rtol=1e-6)
+
+
+@pytest.mark.parametrize("members", [2, 10**9])
+def test_a_file_naming_more_members_than_it_holds_is_damaged(fitted, tmp_path, members):
+    from kofasttext.modelfile import read_model_file, write_model_file
+
+    path = str(tmp_path / "one.clf")
+    fitted.save(path)
+    kind, config, words, arrays = read_model_file(path)
+    config["settings"]["members"] = members
+    write_model_file(path, kind, config, words, {name: np.array(a) for name, a in arrays.items()})
+    with pytest.raises(ModelFileError, match="damaged"):
+        TextClassifier.load(path)
 
 
 def test_a_word_vector_model_is_not_a_classifier(tmp_path):
@@ -161,6 +196,8 @@ def test_bad_training_input_is_a_clear_error(texts, labels, message):
 def test_bad_settings_and_unfitted_use_are_clear_errors():
     with pytest.raises(UsageError, match="unknown TextClassifier setting"):
         TextClassifier(topic_model(), epoch=3)
+    with pytest.raises(UsageError, match="members must be at least 1"):
+        TextClassifier(topic_model(), members=0)
     with pytest.raises(UsageError, match="not trained yet"):
         TextClassifier(topic_model()).predict(["김치"])
     with pytest.raises(UsageError, match="the texts contain no words"):

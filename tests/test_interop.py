@@ -339,8 +339,8 @@ def test_a_word_the_file_holds_in_nfd_is_found_by_its_nfc_query(tmp_path):
     corpus = tmp_path / "nfd.txt"
     corpus.write_text(f"영화 {nfd} 최고 배우\n" * 50 + "영화 지루하다 별로 배우\n" * 50, encoding="utf-8")
     path = tmp_path / "nfd.bin"
-    _fasttext_trained(
-        path, input=str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0  # see fasttext_bins
+    _fasttext_trained(  # see fasttext_bins
+        path, input=str(corpus), dim=10, minn=2, maxn=3, bucket=1000, minCount=1, epoch=1, thread=1, verbose=0
     )
     theirs = fasttext.load_model(str(path))
     ours = kft.load(str(path))
