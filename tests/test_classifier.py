@@ -224,10 +224,12 @@ def test_cli_train_then_predict_round_trip(tmp_path):
     test = _write_tsv(tmp_path / "test.tsv", *topic_texts(50, seed=5))
     clf = tmp_path / "topics.clf"
     result = run_cli(
-        "classify", "train", "--vectors", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3", "--quiet"
+        "classify", "train", "--vectors", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3",
+        "--members", "2", "--quiet",
     )
     assert result.returncode == 0, result.stderr
-    assert "test accuracy" in result.stdout and clf.exists()
+    assert "test accuracy" in result.stdout and "held-out accuracy" in result.stdout and clf.exists()
+    assert TextClassifier.load(str(clf)).settings.members == 2
 
     result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert result.returncode == 0, result.stderr
