@@ -272,6 +272,7 @@ class TextClassifier:
         order = rng.permutation(len(texts))
         held = order[: int(len(texts) * s.holdout)] if len(texts) * s.holdout >= 1 else order[:0]
         train = order[len(held) :]
+        held_out = ([encoded[i] for i in held], targets[held])  # encoded texts and their targets
         bar = Progress(progress)
         self._networks, self.history = [], []
         started = time.monotonic()
@@ -280,16 +281,17 @@ class TextClassifier:
             # initialisation, dropout and shuffling, and share the held-out split.
             torch.manual_seed(s.seed + member)
             shuffler = rng if member == 0 else np.random.default_rng([s.seed, member])
-            self._networks.append(self._fit_network(member, encoded, targets, train, held, shuffler, bar, started))
+            self._networks.append(self._fit_network(member, encoded, targets, train, held_out, shuffler, bar, started))
         if s.members > 1 and len(held):
-            joint = float((self._predict_indices([encoded[i] for i in held]) == targets[held]).mean())
+            joint = self._accuracy(self._networks, *held_out)
             self.history.append({"members": s.members, "holdout_accuracy": joint})
             bar.message(f"classifier: {s.members} members together: held-out accuracy {100 * joint:.2f}%")
         bar.done()
         return self
 
-    def _fit_network(self, member, encoded, targets, train, held, shuffler, bar, started) -> _Network:
-        """One member: trained for ``epochs`` on ``train``, returned at its best epoch on ``held``."""
+    def _fit_network(self, member, encoded, targets, train, held_out, shuffler, bar, started) -> _Network:
+        """One member: trained for ``epochs`` on ``train``, returned at its best epoch on ``held_out`` (encoded texts,
+        targets)."""
         s = self.settings
         network = self._build_network()
         dense = [p for name, p in network.named_parameters() if not name.startswith("embedding")]
@@ -322,14 +324,13 @@ class TextClassifier:
                     f"  ETA {format_duration(elapsed / done - elapsed)}"
                 )
             record = {"member": member, "epoch": epoch, "loss": total_loss / max(batches_per_epoch, 1)}
-            if len(held):
+            if len(held_out[1]):
                 network.eval()
-                predicted = self._probabilities([network], [encoded[i] for i in held]).argmax(1)
-                record["holdout_accuracy"] = float((predicted == targets[held]).mean())
+                record["holdout_accuracy"] = self._accuracy([network], *held_out)
             self.history.append(record)
             bar.message(
                 f"{name}: epoch {epoch}/{s.epochs}  loss {record['loss']:.4f}"
-                + (f"  held-out accuracy {100 * record['holdout_accuracy']:.2f}%" if len(held) else "")
+                + (f"  held-out accuracy {100 * record['holdout_accuracy']:.2f}%" if len(held_out[1]) else "")
             )
             score = record.get("holdout_accuracy", epoch)
             if score > best[0]:
@@ -392,8 +393,9 @@ class TextClassifier:
             out.append(sum(torch.softmax(self._forward(network, piece), dim=1) for network in networks).numpy() / len(networks))
         return np.concatenate(out)
 
-    def _predict_indices(self, encoded: list[list[int]]) -> np.ndarray:
-        return self._probabilities(self._networks, encoded).argmax(1)
+    def _accuracy(self, networks: list[_Network], encoded: list[list[int]], targets: np.ndarray) -> float:
+        """Share of ``encoded`` texts whose most probable class under ``networks`` is their target."""
+        return float((self._probabilities(networks, encoded).argmax(1) == targets).mean())
 
     def predict_proba(self, texts) -> np.ndarray:
         """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
