@@ -1,11 +1,14 @@
 """Label efficiency: NSMC test accuracy against the number of labelled training reviews (issue 12, point 4).
 
-Two systems are fitted on seeded random samples of NSMC train (1,500 / 15,000 / 150,000 reviews by default) and
+Three systems are fitted on seeded random samples of NSMC train (1,500 / 15,000 / 150,000 reviews by default) and
 tested on the whole NSMC test set, each from pretrained rows and from random rows:
 
 * ``classifier``: `kofasttext.TextClassifier` with its default settings; random rows are
   ``TextClassifier(model, pretrained=False)``, the same network, vocabulary and subword composition with rows
   drawn from a Gaussian of the pretrained rows' scale (as in ``bench_quality.py``).
+* ``linear``: `kofasttext.LinearClassifier` (logistic regression on four means of the words' input and output rows,
+  its L2 penalty cross-validated); random rows are the untrained model below, whose output rows are zero as a
+  new model's are.
 * ``probe``: `kofasttext.evaluate.probe`'s logistic regression on mean review vectors; random rows are an
   untrained model of the same shape: the same vocabulary, subword rows and pretokeniser, its input matrix
   drawn like the classifier's random rows. The probe standardises its features, so the scale of the random
@@ -30,7 +33,7 @@ its own ``--json``). ``--report`` prints the table and draws the PNG from the JS
 Not a unit test: run it by hand on an idle machine.
 
     python benchmarks/bench_labels.py [--model FILE | --models-dir DIR] [--data DIR] [--sizes 1500 15000 150000]
-        [--seeds 0 1 2] [--all-seeds] [--systems classifier probe] [--threads 2] [--json FILE] [--png FILE]
+        [--seeds 0 1 2] [--all-seeds] [--systems classifier linear probe] [--threads 2] [--json FILE] [--png FILE]
         [--classifier-option KEY=VALUE ...] [--quick] [--report]
 
 Without ``--model``, the default jamo model is trained on ``DATA/nsmc/corpus.txt.gz`` (``kft.train`` defaults,
@@ -56,9 +59,11 @@ sys.path.insert(0, SCRIPT_DIR)
 
 import bench_train  # noqa: E402  (found through the sys.path line above)
 
-SYSTEMS = ("classifier", "probe")
+SYSTEMS = ("classifier", "linear", "probe")
+#: The systems a user fits (the probe measures the embedding with a fixed penalty): the goals are for the better.
+PRODUCTS = ("classifier", "linear")
 ROWS = ("pretrained", "random")
-#: Issue 12's goals for the pretrained classifier, by training reviews, and the time its full-size fit may take.
+#: Issue 12's goals for the better pretrained product, by training reviews, and the time its full-size fit may take.
 GOALS = {1_500: 0.840, 15_000: 0.865, 150_000: 0.880}
 FIT_LIMIT_SECONDS = 20 * 60
 #: `fit_logistic`'s settings, passed explicitly so that the JSON records them.
@@ -68,7 +73,12 @@ QUICK = {"sizes": [200, 600, 2_000], "seeds": [0, 1], "train": 2_000, "test": 5_
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a .kft model pretrained on NSMC (default: train one in --models-dir)")
+    parser.add_argument(
+        "--model",
+        nargs="+",
+        help="a .kft model pretrained on NSMC (default: train one in --models-dir); several: the classifier's members "
+        "alternate over them (`TextClassifier([...])`), the linear classifier and the probe use the first",
+    )
     parser.add_argument("--models-dir", help="where the default model is kept (default: the kofasttext cache folder)")
     parser.add_argument("--data", default=os.environ.get("KOFASTTEXT_DATA") or os.path.join("..", "shared", "data"))
     parser.add_argument("--sizes", nargs="+", type=int, help="training reviews per fit (default 1500 15000 150000)")
@@ -188,12 +198,13 @@ def random_rows(model, seed: int):
 # -- fits -----------------------------------------------------------------------------------------------------
 
 
-def fit_classifier(model, rows: str, seed: int, train, test, options: dict) -> dict:
-    """Test accuracy, fit seconds, settings and epoch history of one `TextClassifier` fit."""
+def fit_classifier(models: list, rows: str, seed: int, train, test, options: dict) -> dict:
+    """Test accuracy, fit seconds, settings and epoch history of one `TextClassifier` fit (its members alternate
+    over ``models``)."""
     from kofasttext import TextClassifier
 
     started = time.perf_counter()
-    classifier = TextClassifier(model, pretrained=rows == "pretrained", seed=seed, **options).fit(train[0], train[1])
+    classifier = TextClassifier(models, pretrained=rows == "pretrained", seed=seed, **options).fit(train[0], train[1])
     fit_seconds = time.perf_counter() - started
     settings = {**asdict(classifier.settings), "widths": list(classifier.settings.widths)}
     return {
@@ -201,6 +212,20 @@ def fit_classifier(model, rows: str, seed: int, train, test, options: dict) -> d
         "fit_seconds": round(fit_seconds, 2),
         "settings": settings,
         "history": classifier.history,
+    }
+
+
+def fit_linear(model, seed: int, train, test) -> dict:
+    """Test accuracy, fit seconds and the cross-validated penalty of one `LinearClassifier` fit."""
+    from kofasttext import LinearClassifier
+
+    started = time.perf_counter()
+    classifier = LinearClassifier(model, seed=seed).fit(train[0], train[1].tolist())
+    fit_seconds = time.perf_counter() - started
+    return {
+        "accuracy": classifier.score(test[0], test[1].tolist()),
+        "fit_seconds": round(fit_seconds, 2),
+        "settings": {"l2": classifier.chosen_l2, "cross_validation": {str(k): v for k, v in classifier.cross_validation.items()}},
     }
 
 
@@ -226,14 +251,14 @@ class ProbeFeatures:
 
 def fit_probe(features: ProbeFeatures, rows: str, seed: int, chosen: np.ndarray, train_labels, test_labels) -> dict:
     """Test accuracy and fit seconds of the logistic probe on the ``chosen`` training reviews."""
-    from kofasttext.evaluate.probe import fit_logistic
+    from kofasttext.logistic import fit_logistic
 
     train_x, test_x = features.get(rows, seed)
     started = time.perf_counter()
-    predict = fit_logistic(train_x[chosen], train_labels[chosen], **PROBE_SETTINGS)
+    regression = fit_logistic(train_x[chosen], train_labels[chosen], **PROBE_SETTINGS)
     fit_seconds = time.perf_counter() - started
     return {
-        "accuracy": float((predict(test_x) == test_labels).mean()),
+        "accuracy": float((regression.predict(test_x) == test_labels).mean()),
         "fit_seconds": round(fit_seconds, 2),
         "settings": {"features": "mean word vector", **PROBE_SETTINGS},
     }
@@ -242,15 +267,17 @@ def fit_probe(features: ProbeFeatures, rows: str, seed: int, chosen: np.ndarray,
 # -- the JSON -------------------------------------------------------------------------------------------------
 
 
-def setup_of(model, path: str, pool: int, tests: int, classifier_options: dict) -> dict:
-    """What every fit of one JSON must share: the model (its file name, size and training config), the data and
-    the classifier's options."""
-    return {
-        "model": {"file": os.path.basename(path), "bytes": os.path.getsize(path), "config": model.config},
-        "train_reviews": pool,
-        "test_reviews": tests,
-        "classifier_options": classifier_options,
-    }
+def setup_of(models: list, paths: list[str], pool: int, tests: int, classifier_options: dict) -> dict:
+    """What every fit of one JSON must share: the models (each one's file name, size and training config), the
+    data and the classifier's options."""
+    described = [
+        {"file": os.path.basename(path), "bytes": os.path.getsize(path), "config": model.config}
+        for model, path in zip(models, paths)
+    ]
+    setup = {"model": described[0], "train_reviews": pool, "test_reviews": tests, "classifier_options": classifier_options}
+    if len(described) > 1:
+        setup["more_models"] = described[1:]
+    return setup
 
 
 def load_results(path: str) -> dict:
@@ -297,23 +324,29 @@ def markdown(results: dict) -> str:
     fits = results["fits"]
     sizes = sorted({f["size"] for f in fits.values()})
     lines = [
-        "| training reviews | classifier pretrained | classifier random | gain | probe pretrained | probe random |",
-        "|---|---|---|---|---|---|",
+        "| training reviews | classifier pretrained | classifier random | gain | linear pretrained | linear random "
+        "| probe pretrained | probe random |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size in sizes:
         pretrained, random = (accuracies(fits, "classifier", rows, size) for rows in ROWS)
         gains = [pretrained[s] - random[s] for s in pretrained if s in random]  # paired by seed
         cells = [summary(list(pretrained.values())), summary(list(random.values())), summary(gains, signed=True)]
-        cells += [summary(list(accuracies(fits, "probe", rows, size).values())) for rows in ROWS]
+        cells += [summary(list(accuracies(fits, system, rows, size).values())) for system in ("linear", "probe") for rows in ROWS]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     setup = results["setup"]
-    config = setup["model"]["config"]
+    described = [setup["model"], *setup.get("more_models", [])]
+    sources = " and ".join(
+        f"{m['file']} ({m['config']['subwords']}, dim {m['config']['dim']}, epoch {m['config']['epoch']}, trained on "
+        f"{m['config'].get('corpus', '?')})"
+        for m in described
+    )
     lines += [
         "",
         f"Accuracy in % on {setup['test_reviews']:,} NSMC test reviews, mean ± sd (seeds); gain = pretrained - random "
-        f"classifier, paired by seed. Rows from {setup['model']['file']} ({config['subwords']}, dim {config['dim']}, "
-        f"epoch {config['epoch']}, trained on {config.get('corpus', '?')}); classifier options: "
-        f"{setup.get('classifier_options') or 'the defaults'}.",
+        f"classifier, paired by seed. Rows from {sources}"
+        + (" (the classifier's members alternate over them; linear and probe use the first)" if len(described) > 1 else "")
+        + f"; classifier options: {setup.get('classifier_options') or 'the defaults'}.",
         "",
         *goal_lines(fits, sizes),
     ]
@@ -321,17 +354,20 @@ def markdown(results: dict) -> str:
 
 
 def goal_lines(fits: dict, sizes: list[int]) -> list[str]:
-    """One line per size with a goal: the pretrained classifier against it, and the full size's fit time."""
+    """One line per size with a goal: the better pretrained product (mean over seeds) against it, and the full
+    size's fit time."""
     lines = []
     for size in (s for s in sizes if s in GOALS):
-        scores = list(accuracies(fits, "classifier", "pretrained", size).values())
-        if not scores:
+        means = {system: np.mean(list(accuracies(fits, system, "pretrained", size).values()) or [np.nan]) for system in PRODUCTS}
+        means = {system: float(mean) for system, mean in means.items() if not np.isnan(mean)}
+        if not means:
             continue
-        mean, goal = float(np.mean(scores)), GOALS[size]
+        best = max(means, key=means.get)
+        mean, goal = means[best], GOALS[size]
         verdict = "met" if mean >= goal else f"missed by {100 * (goal - mean):.2f} points"
-        line = f"- {size:,} reviews: pretrained classifier {100 * mean:.2f}% against the goal {100 * goal:.1f}%, {verdict}"
+        line = f"- {size:,} reviews: pretrained {best} {100 * mean:.2f}% against the goal {100 * goal:.1f}%, {verdict}"
         if size == max(GOALS):
-            seconds = max(f["fit_seconds"] for f in matching(fits, "classifier", "pretrained", size))
+            seconds = max(f["fit_seconds"] for f in matching(fits, best, "pretrained", size))
             within = "within" if seconds <= FIT_LIMIT_SECONDS else "over"
             line += f"; fit {seconds:,.0f} s, {within} the {FIT_LIMIT_SECONDS // 60}-minute limit"
         lines.append(line)
@@ -350,7 +386,7 @@ def plot(results: dict, path: str) -> None:
     figure = Figure(figsize=(7.5, 5.0), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for system, colour in zip(SYSTEMS, ("tab:blue", "tab:orange")):
+    for system, colour in zip(SYSTEMS, ("tab:blue", "tab:green", "tab:orange")):
         for rows, style in zip(ROWS, ("-", "--")):
             points = [(s, list(accuracies(fits, system, rows, s).values())) for s in sizes]
             points = [(s, 100 * np.mean(v), 100 * np.std(v, ddof=1) if len(v) > 1 else 0.0) for s, v in points if v]
@@ -359,7 +395,7 @@ def plot(results: dict, path: str) -> None:
                 axes.errorbar(x, y, yerr=sd, color=colour, linestyle=style, marker="o", capsize=3, label=f"{system}, {rows} rows")
     goals = [(s, 100 * g) for s, g in GOALS.items() if sizes and sizes[0] <= s <= sizes[-1]]
     if goals:
-        axes.plot(*zip(*goals), "k*", markersize=10, label="goal (pretrained classifier)")
+        axes.plot(*zip(*goals), "k*", markersize=10, label="goal")
     axes.set_xscale("log")
     axes.set_xticks(sizes, [f"{s:,}" for s in sizes])  # the sizes themselves, not powers of ten
     axes.minorticks_off()
@@ -393,10 +429,11 @@ def run_fits(args, results: dict, argv=None) -> None:
 
     import kofasttext as kft
 
-    model_path = args.model or default_model(args)
-    model = kft.load(model_path)
+    model_paths = args.model or [default_model(args)]
+    models = [kft.load(path) for path in model_paths]
+    model = models[0]
     train, test = read_reviews(args)
-    setup = setup_of(model, model_path, len(train[0]), len(test[0]), args.classifier_options)
+    setup = setup_of(models, model_paths, len(train[0]), len(test[0]), args.classifier_options)
     if results["setup"] not in (None, setup):
         differ = ", ".join(name for name in setup if results["setup"].get(name) != setup[name])
         raise SystemExit(f"bench_labels: {args.json} holds fits made with another {differ}; give another --json")
@@ -410,9 +447,11 @@ def run_fits(args, results: dict, argv=None) -> None:
     for n, (system, rows, size, seed) in enumerate(todo, 1):
         print(f"[{n}/{len(todo)}] {system}, {rows} rows, {size:,} reviews, seed {seed} ...", file=sys.stderr, flush=True)
         chosen = sample(len(train[0]), size, seed)
+        subset = ([train[0][i] for i in chosen], train[1][chosen])
         if system == "classifier":
-            subset = ([train[0][i] for i in chosen], train[1][chosen])
-            record = fit_classifier(model, rows, seed, subset, test, args.classifier_options)
+            record = fit_classifier(models, rows, seed, subset, test, args.classifier_options)
+        elif system == "linear":
+            record = fit_linear(model if rows == "pretrained" else random_rows(model, seed), seed, subset, test)
         else:
             record = fit_probe(features, rows, seed, chosen, train[1], test[1])
         fit = {"system": system, "rows": rows, "size": size, "seed": seed, **record, "run": run}

@@ -20,7 +20,7 @@ from .model import Model
 
 
 def __getattr__(name):
-    # `train`, `train_glove` and `TextClassifier` need torch, a few hundred MB (train_ppmi imports it only for its SVD): import
+    # `train`, `train_glove` and the classifiers need torch, a few hundred MB (train_ppmi imports it only for its SVD): import
     # them on first use, so that reading text, models or jamo (kofasttext.hangul, kofasttext.load) stays light.
     if name == "train":
         from .training import train
@@ -30,10 +30,10 @@ def __getattr__(name):
         from .training import train_glove
 
         return train_glove
-    if name == "TextClassifier":
-        from .classify import TextClassifier
+    if name in ("TextClassifier", "LinearClassifier"):
+        from . import classify
 
-        return TextClassifier
+        return getattr(classify, name)
     raise AttributeError(f"module 'kofasttext' has no attribute {name!r}")
 
 
@@ -47,6 +47,7 @@ __all__ = [
     "Model",
     "PPMIModel",
     "TextClassifier",
+    "LinearClassifier",
     "KofasttextError",
     "CorpusError",
     "ModelFileError",

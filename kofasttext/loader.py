@@ -18,6 +18,8 @@ from .modelfile import KINDS, MAGIC, read_model_file
 
 #: Names of word2vec text files: other text is not taken for vectors unless it is named so.
 VEC_SUFFIXES = (".vec", ".vec.gz", ".txt", ".txt.gz")
+#: The classifier kinds of file, and the class that loads each.
+CLASSIFIERS = {"text_classifier": "TextClassifier", "linear_classifier": "LinearClassifier"}
 
 
 def load(path: str) -> Model | PPMIModel:
@@ -29,7 +31,7 @@ def load(path: str) -> Model | PPMIModel:
     ------
     ModelFileError
         The file is missing, damaged, another program's, or a kofasttext file that holds no word vectors
-        (a classifier: use `TextClassifier.load`).
+        (a classifier: use `TextClassifier.load` or `LinearClassifier.load`).
 
     Examples
     --------
@@ -53,9 +55,9 @@ def load(path: str) -> Model | PPMIModel:
         return Model.from_container(container, path)
     if kind == "ppmi":
         return PPMIModel.from_container(container, path)
-    if kind == "text_classifier":
+    if kind in CLASSIFIERS:
         raise ModelFileError(
-            f"{path} is {KINDS[kind]}, not word vectors: load it with kft.TextClassifier.load "
+            f"{path} is {KINDS[kind]}, not word vectors: load it with kft.{CLASSIFIERS[kind]}.load "
             "or use it with `kofasttext classify predict`"
         )
     raise ModelFileError(f"{path} is {KINDS[kind]}, not word vectors")

@@ -50,6 +50,7 @@ KINDS = {
     "model": "a subword model",
     "ppmi": "a PPMI model",
     "text_classifier": "a classifier",
+    "linear_classifier": "a linear classifier",
     "encoded_corpus": "an encoded corpus (a cache kofasttext rebuilds when needed)",
     "document_index": "a document index (kofasttext search INDEX QUERY)",
 }

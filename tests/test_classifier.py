@@ -70,7 +70,7 @@ def test_prediction_word_table_stays_bounded_and_starting_afresh_changes_nothing
     monkeypatch.setattr(module, "MAX_TABLE_WORDS", 5)
     for i in range(20):
         fitted.predict([f"새단어{i} 김치"])
-        assert len(fitted._table.ids) <= 5 + 2  # the bound plus one call's new words
+        assert len(fitted._views[0].table.ids) <= 5 + 2  # the bound plus one call's new words
     np.testing.assert_allclose(fitted.predict_proba(texts), before, rtol=1e-6)
 
 
@@ -80,7 +80,7 @@ def test_only_the_rows_of_training_words_are_copied_and_tuned():
     texts, labels = [f"{FOOD[0]} {FOOD[1]}", f"{WEATHER[0]} {WEATHER[1]}"] * 20, ["a", "b"] * 20
     clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
     used = sorted({int(r) for w in (FOOD[0], FOOD[1], WEATHER[0], WEATHER[1]) for r in model.input_rows(w)})
-    assert clf._tuned_rows.tolist() == used and len(used) < len(model.input_matrix)
+    assert clf._views[0].tuned_rows.tolist() == used and len(used) < len(model.input_matrix)
     tuned = clf._networks[0].embedding.weight.detach().numpy()
     assert tuned.shape == (len(used), model.dim)
     assert not np.allclose(tuned, before[used])
@@ -93,17 +93,18 @@ def test_a_word_met_only_in_prediction_sums_its_tuned_rows_and_the_models_other_
     clf = TextClassifier(model, **FAST).fit(texts, labels, progress=False)
     word = FOOD[0] + WEATHER[2]  # an unseen word: some n-grams tuned (FOOD[0]'s), some not
     rows = model.input_rows(word)
-    is_tuned = np.isin(rows, clf._tuned_rows)
+    tuned_rows = clf._views[0].tuned_rows
+    is_tuned = np.isin(rows, tuned_rows)
     assert is_tuned.any() and not is_tuned.all()
     tuned = clf._networks[0].embedding.weight.detach().numpy()
-    expected = tuned[np.searchsorted(clf._tuned_rows, rows[is_tuned])].sum(0) + model.input_matrix[rows[~is_tuned]].sum(0)
-    table = clf._bound_table()
+    expected = tuned[np.searchsorted(tuned_rows, rows[is_tuned])].sum(0) + model.input_matrix[rows[~is_tuned]].sum(0)
+    table = clf._views[0].fresh_table()
     (word_id,) = table.encode([word], max_words=5)[0]
     bag_rows, bag_offsets, frozen = table.bags(np.array([word_id]))
     composed = clf._networks[0].embedding(bag_rows, bag_offsets) + frozen
     np.testing.assert_allclose(composed.detach().numpy()[0], expected, rtol=1e-5, atol=1e-6)
     random_rows = TextClassifier(model, pretrained=False, **FAST).fit(texts, labels, progress=False)
-    table = random_rows._bound_table()
+    table = random_rows._views[0].fresh_table()
     (word_id,) = table.encode([word], max_words=5)[0]
     assert table.bags(np.array([word_id]))[2] is None  # untrained random rows count as zero
 
@@ -113,7 +114,7 @@ def test_random_initialisation_is_the_same_network_without_the_model_rows():
     settings = {**FAST, "epochs": 1, "embedding_lr": 0}
     pretrained = TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
     random_rows = TextClassifier(topic_model(), pretrained=False, **settings).fit(texts, labels, progress=False)
-    model_rows = topic_model().input_matrix[pretrained._tuned_rows]
+    model_rows = topic_model().input_matrix[pretrained._views[0].tuned_rows]
     np.testing.assert_array_equal(pretrained._networks[0].embedding.weight.detach().numpy(), model_rows)
     assert not np.allclose(random_rows._networks[0].embedding.weight.detach().numpy(), model_rows)
 
@@ -138,8 +139,8 @@ def test_members_average_their_probabilities_and_the_first_is_the_single_network
         np.testing.assert_array_equal(first.state_dict()[name].numpy(), tensor.numpy())  # member 0 = the seed's network
     assert not np.allclose(others[0].output.weight.detach().numpy(), first.output.weight.detach().numpy())
     queries = ["김치 비", "처음보는 단어", "눈 라면 바람"]
-    encoded = ensemble._table.encode(queries, ensemble.settings.max_words)
-    each = [ensemble._probabilities([network], encoded) for network in ensemble._networks]
+    encoded = [ensemble._views[0].encode(queries, ensemble.settings.max_words)]
+    each = [ensemble._probabilities([member], encoded) for member in range(3)]
     np.testing.assert_allclose(ensemble.predict_proba(queries), np.mean(each, axis=0), rtol=1e-6)
     assert [record.get("member") for record in ensemble.history] == [0, 0, 1, 1, 2, 2, None]
     assert ensemble.holdout_accuracy == ensemble.history[-1]["holdout_accuracy"]
@@ -148,6 +149,32 @@ def test_members_average_their_probabilities_and_the_first_is_the_single_network
     loaded = TextClassifier.load(str(path))
     assert len(loaded._networks) == 3
     np.testing.assert_allclose(loaded.predict_proba(queries), ensemble.predict_proba(queries), rtol=1e-6)
+
+
+def test_members_alternate_over_several_models_and_the_file_keeps_them_all(tmp_path):
+    texts, labels = topic_texts(120, seed=4)
+    settings = {**FAST, "epochs": 2, "seed": 7}
+    first, second = topic_model(), build_model(
+        {w: np.random.default_rng(1).normal(size=6).tolist() for w in FOOD + WEATHER}, subwords="jamo", minn=3, maxn=4
+    )
+    with pytest.raises(UsageError, match="2 models need at least as many members"):
+        TextClassifier([first, second], **settings)
+    pair = TextClassifier([first, second], members=3, **settings).fit(texts, labels, progress=False)
+    assert [pair._view_of(k) for k in range(3)] == [0, 1, 0]
+    assert [n.embedding.weight.shape[1] for n in pair._networks] == [8, 6, 8]  # each member has its model's rows
+    alone = TextClassifier(first, **settings).fit(texts, labels, progress=False)
+    for name, tensor in alone._networks[0].state_dict().items():  # member 0 is still the first model's network
+        np.testing.assert_array_equal(pair._networks[0].state_dict()[name].numpy(), tensor.numpy())
+    queries = ["김치 비", "처음보는 단어", "눈 라면 바람"]
+    encoded = [view.encode(queries, pair.settings.max_words) for view in pair._views]
+    each = [pair._probabilities([member], encoded) for member in range(3)]
+    np.testing.assert_allclose(pair.predict_proba(queries), np.mean(each, axis=0), rtol=1e-6)
+    path = tmp_path / "pair.clf"
+    pair.save(str(path))
+    loaded = TextClassifier.load(str(path))
+    assert [view.model.dim for view in loaded._views] == [8, 6] and loaded.model.words == first.words
+    assert [view.scale for view in loaded._views] == [view.scale for view in pair._views]
+    np.testing.assert_allclose(loaded.predict_proba(queries), pair.predict_proba(queries), rtol=1e-6)
 
 
 @pytest.mark.parametrize("members", [2, 10**9])
@@ -193,11 +220,37 @@ def test_bad_training_input_is_a_clear_error(texts, labels, message):
         clf.fit(texts, labels, progress=False)
 
 
+def test_the_linear_schedule_takes_both_step_sizes_from_their_value_to_zero_over_the_fit(monkeypatch):
+    import torch
+
+    made = []
+
+    class Recorded(torch.optim.lr_scheduler.LambdaLR):
+        def __init__(self, optimiser, factor):
+            super().__init__(optimiser, factor)
+            made.append(self)
+
+    monkeypatch.setattr(torch.optim.lr_scheduler, "LambdaLR", Recorded)
+    texts, labels = topic_texts(64, seed=1)
+    settings = {**FAST, "holdout": 0.0, "batch_size": 16, "epochs": 2}
+    TextClassifier(topic_model(), **settings).fit(texts, labels, progress=False)
+    assert made == []  # the default schedule is constant
+    TextClassifier(topic_model(), **settings, schedule="linear").fit(texts, labels, progress=False)
+    batches = 2 * 64 // 16
+    assert len(made) == 2  # the network's and the rows' optimisers
+    for scheduler in made:
+        assert scheduler.last_epoch == batches  # stepped once per batch
+        assert [scheduler.lr_lambdas[0](k) for k in (0, batches // 2, batches)] == [1.0, 0.5, 0.0]
+        assert scheduler.get_last_lr()[0] == 0.0
+
+
 def test_bad_settings_and_unfitted_use_are_clear_errors():
     with pytest.raises(UsageError, match="unknown TextClassifier setting"):
         TextClassifier(topic_model(), epoch=3)
     with pytest.raises(UsageError, match="members must be at least 1"):
         TextClassifier(topic_model(), members=0)
+    with pytest.raises(UsageError, match="schedule must be one of constant, linear"):
+        TextClassifier(topic_model(), schedule="cosine")
     with pytest.raises(UsageError, match="not trained yet"):
         TextClassifier(topic_model()).predict(["김치"])
     with pytest.raises(UsageError, match="the texts contain no words"):
@@ -225,11 +278,12 @@ def test_cli_train_then_predict_round_trip(tmp_path):
     clf = tmp_path / "topics.clf"
     result = run_cli(
         "classify", "train", "--vectors", model_path, "--train", train, "--test", test, "-o", clf, "--epochs", "3",
-        "--members", "2", "--quiet",
+        "--members", "2", "--schedule", "linear", "--quiet",
     )
     assert result.returncode == 0, result.stderr
     assert "test accuracy" in result.stdout and "held-out accuracy" in result.stdout and clf.exists()
-    assert TextClassifier.load(str(clf)).settings.members == 2
+    settings = TextClassifier.load(str(clf)).settings
+    assert settings.members == 2 and settings.schedule == "linear"
 
     result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert result.returncode == 0, result.stderr
@@ -240,6 +294,21 @@ def test_cli_train_then_predict_round_trip(tmp_path):
     inputs = tmp_path / "inputs.txt"
     inputs.write_text("냉면 불고기\n태풍 장마\n", encoding="utf-8")
     result = run_cli("classify", "predict", clf, "--input", inputs)
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
+
+
+def test_cli_trains_members_over_two_models(tmp_path):
+    paths = [tmp_path / "topics.kft", tmp_path / "topics_jamo.kft"]
+    topic_model().save(str(paths[0]))
+    rows = {w: np.random.default_rng(1).normal(size=6).tolist() for w in FOOD + WEATHER}
+    build_model(rows, subwords="jamo", minn=3, maxn=4).save(str(paths[1]))
+    train = _write_tsv(tmp_path / "train.tsv", *topic_texts(200, seed=4))
+    clf = tmp_path / "pair.clf"
+    result = run_cli("classify", "train", "--vectors", *paths, "--train", train, "-o", clf, "--epochs", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    loaded = TextClassifier.load(str(clf))
+    assert loaded.settings.members == 2 and [view.model.dim for view in loaded._views] == [8, 6]  # one member each
+    result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
 
 

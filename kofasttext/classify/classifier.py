@@ -11,7 +11,10 @@ which is the baseline that shows what pretraining adds.
 ``members=N`` fits N such networks one after another, each from its own seed and with its own copy of the
 tuned rows, and averages their class probabilities (an ensemble): N times the fit's time and memory, for
 about 0.3 points of NSMC accuracy with 3 or 4 members at 150,000 reviews (benchmarks/RESULTS.md, "Label
-efficiency again").
+efficiency again"). Given several models (``TextClassifier([syllable_model, jamo_model], members=4)``), member
+``k`` reads model ``k % len(models)``: networks over different subword schemes err on different reviews, and
+their average gains more than more networks over one scheme do (measured in benchmarks/RESULTS.md, "Two
+subword schemes").
 
 Only the rows that the training texts' words use are copied and tuned (the
 "tuned rows"): a model with millions of rows, such as the published cc.ko.300,
@@ -39,6 +42,13 @@ from ..model import Model
 from ..modelfile import expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
 from .data import check_labels, check_texts
+from .predictions import Predictions
+
+
+def _model_prefix(index: int) -> str:
+    """Where model ``index``'s arrays are named in the file: plainly for the first (the only one of older files),
+    ``model1.``, ``model2.`` ... for the others."""
+    return f"model{index}." if index else ""
 
 
 def _network_prefix(member: int) -> str:
@@ -68,6 +78,9 @@ class ClassifierSettings:
         Adam step size of the network.
     embedding_lr : float
         Adam step size of the subword rows (0 freezes them).
+    schedule : str
+        How both step sizes move over a member's fit: ``"constant"``, or ``"linear"``, falling linearly from
+        their value to 0 at the end of the last epoch (updated after every batch).
     holdout : float
         Share of the training texts held out to choose the epoch.
     pretrained : bool
@@ -87,11 +100,15 @@ class ClassifierSettings:
     batch_size: int = 64
     lr: float = 1e-3
     embedding_lr: float = 1e-3
+    schedule: str = "constant"
     holdout: float = 0.05
     pretrained: bool = True
     seed: int = 0
     members: int = 1
 
+
+#: The step-size schedules of `ClassifierSettings.schedule`.
+SCHEDULES = ("constant", "linear")
 
 #: Distinct words the table may hold before a prediction starts it afresh: it caches each word's rows, and a
 #: long-running service would otherwise grow it with every new word it is asked about.
@@ -175,6 +192,52 @@ class _WordTable:
         return torch.from_numpy(rows[gather]), torch.from_numpy(bag_offsets), frozen
 
 
+class _View:
+    """One model as the classifier reads it: the table that cuts texts into its words, the rows fine-tuning
+    copies (``tuned_rows``, sorted model rows; None before `fit_encode`) and the factor that brings its
+    average in-vocabulary word vector to length 1 (``scale``)."""
+
+    def __init__(self, model: Model, pretrained: bool, tuned_rows: np.ndarray | None = None, scale: float = 1.0):
+        self.model, self.pretrained, self.tuned_rows, self.scale = model, pretrained, tuned_rows, scale
+        self.table = self.fresh_table()
+
+    def frozen_matrix(self):
+        """Where the rows that no training text tuned are read from: the model's, or none (zero) for a
+        classifier whose rows started random."""
+        return self.model.input_matrix if self.pretrained else None
+
+    def fresh_table(self) -> _WordTable:
+        table = _WordTable(self.model)
+        if self.tuned_rows is not None:
+            table.bind(self.tuned_rows, self.frozen_matrix())
+        return table
+
+    def fit_encode(self, texts: list[str], max_words: int) -> list[list[int]]:
+        """Encode the training texts, then tune exactly the rows their words use."""
+        encoded = self.table.encode(texts, max_words)
+        if not any(encoded):
+            raise UsageError("the texts contain no words")
+        self.tuned_rows = np.unique(np.concatenate(self.table.rows)).astype(np.int64)
+        if not len(self.tuned_rows):
+            raise UsageError("no word of the texts has a vector in this model")
+        self.table.bind(self.tuned_rows, self.frozen_matrix())
+        # A word's vector is a sum over 10-40 rows, so its length depends on the
+        # scheme and the model; one fixed factor brings the average in-vocabulary
+        # word to length 1, which suits the default step sizes.
+        norms = np.linalg.norm(self.model.word_vectors()[:10000], axis=1)
+        self.scale = 1.0 / max(float(norms.mean()), 1e-6)
+        return encoded
+
+    def encode(self, texts: list[str], max_words: int) -> list[list[int]]:
+        if len(self.table.ids) > MAX_TABLE_WORDS:
+            self.table = self.fresh_table()
+        return self.table.encode(texts, max_words)
+
+    def starting_rows(self) -> torch.Tensor:
+        """The tuned rows' values: the model's (a copy)."""
+        return torch.from_numpy(np.asarray(self.model.input_matrix[self.tuned_rows], dtype=np.float32))
+
+
 class _Network(nn.Module):
     def __init__(self, rows: int, dim: int, classes: int, settings: ClassifierSettings):
         super().__init__()
@@ -206,13 +269,14 @@ def _check_stored_network(state: dict, rows: int, dim: int, classes: int, settin
             raise ValueError(f"its network does not match its settings ({name})")
 
 
-class TextClassifier:
+class TextClassifier(Predictions):
     """A text classifier whose words are the model's subword compositions.
 
     Parameters
     ----------
-    model : kofasttext.Model
-        Supplies the subword scheme, the vocabulary and the initial rows.
+    model : kofasttext.Model or list of them
+        Supplies the subword scheme, the vocabulary and the initial rows; with several, the members alternate
+        over them (``members`` must be at least their number) and the file keeps them all.
     **settings
         Any field of `ClassifierSettings` (``epochs=3``, ``pretrained=False`` ...).
 
@@ -225,21 +289,31 @@ class TextClassifier:
     >>> clf.save("nsmc.clf"); clf = kft.TextClassifier.load("nsmc.clf")  # doctest: +SKIP
     """
 
-    def __init__(self, model: Model, **settings):
+    def __init__(self, model: Model | list[Model], **settings):
         unknown = set(settings) - set(ClassifierSettings.__dataclass_fields__)
         if unknown:
             raise UsageError(f"unknown TextClassifier setting: {', '.join(sorted(unknown))}")
-        if not isinstance(model, Model):
-            raise UsageError("TextClassifier needs a kofasttext Model with subword rows")
+        models = list(model) if isinstance(model, (list, tuple)) else [model]
+        if not models or not all(isinstance(m, Model) for m in models):
+            raise UsageError("TextClassifier needs a kofasttext Model with subword rows (or a list of them)")
         self.settings = ClassifierSettings(**settings)
         if min(self.settings.epochs, self.settings.batch_size, self.settings.max_words, self.settings.members) < 1:
             raise UsageError("epochs, batch_size, max_words and members must be at least 1")
+        if self.settings.members < len(models):
+            raise UsageError(f"{len(models)} models need at least as many members (networks), not {self.settings.members}")
+        if self.settings.schedule not in SCHEDULES:
+            raise UsageError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.settings.schedule!r}")
         self.settings.widths = tuple(int(w) for w in self.settings.widths)
-        self.model = model
+        self.models = models
+        self.model = models[0]
         self.classes: list | None = None
+        self._views: list[_View] = []  # one per model, made by fit or load
         self._networks: list[_Network] = []
-        self._scale = 1.0
         self.history: list[dict] = []
+
+    def _view_of(self, member: int) -> int:
+        """Member ``k`` reads model ``k % len(models)``: with two models, members 0, 2, ... the first."""
+        return member % len(self._views)
 
     # -- training --------------------------------------------------------------
     def fit(self, texts, labels, progress: bool = True) -> TextClassifier:
@@ -255,24 +329,12 @@ class TextClassifier:
         self.classes, targets = check_labels(labels, len(texts))
         s = self.settings
         rng = np.random.default_rng(s.seed)
-        self._table = _WordTable(self.model)
-        encoded = self._table.encode(texts, s.max_words)
-        if not any(encoded):
-            raise UsageError("the texts contain no words")
-        tuned_rows = np.unique(np.concatenate(self._table.rows)).astype(np.int64)
-        if not len(tuned_rows):
-            raise UsageError("no word of the texts has a vector in this model")
-        self._table.bind(tuned_rows, self._frozen_matrix())
-        self._tuned_rows = tuned_rows
-        # A word's vector is a sum over 10-40 rows, so its length depends on the
-        # scheme and the model; one fixed factor brings the average in-vocabulary
-        # word to length 1, which suits the default step sizes.
-        norms = np.linalg.norm(self.model.word_vectors()[:10000], axis=1)
-        self._scale = 1.0 / max(float(norms.mean()), 1e-6)
+        self._views = [_View(m, s.pretrained) for m in self.models]
+        encoded = [view.fit_encode(texts, s.max_words) for view in self._views]  # the texts as each model cuts them
         order = rng.permutation(len(texts))
         held = order[: int(len(texts) * s.holdout)] if len(texts) * s.holdout >= 1 else order[:0]
         train = order[len(held) :]
-        held_out = ([encoded[i] for i in held], targets[held])  # encoded texts and their targets
+        held_out = ([[texts_of_view[i] for i in held] for texts_of_view in encoded], targets[held])
         bar = Progress(progress)
         self._networks, self.history = [], []
         started = time.monotonic()
@@ -283,17 +345,19 @@ class TextClassifier:
             shuffler = rng if member == 0 else np.random.default_rng([s.seed, member])
             self._networks.append(self._fit_network(member, encoded, targets, train, held_out, shuffler, bar, started))
         if s.members > 1 and len(held):
-            joint = self._accuracy(self._networks, *held_out)
+            joint = self._accuracy(range(s.members), *held_out)
             self.history.append({"members": s.members, "holdout_accuracy": joint})
             bar.message(f"classifier: {s.members} members together: held-out accuracy {100 * joint:.2f}%")
         bar.done()
         return self
 
     def _fit_network(self, member, encoded, targets, train, held_out, shuffler, bar, started) -> _Network:
-        """One member: trained for ``epochs`` on ``train``, returned at its best epoch on ``held_out`` (encoded texts,
-        targets)."""
+        """One member: trained for ``epochs`` on ``train``, returned at its best epoch on ``held_out`` (the texts as
+        each model encodes them, and their targets)."""
         s = self.settings
-        network = self._build_network()
+        view = self._views[self._view_of(member)]
+        encoded = encoded[self._view_of(member)]
+        network = self._build_network(view)
         dense = [p for name, p in network.named_parameters() if not name.startswith("embedding")]
         optimisers = [torch.optim.Adam(dense, lr=s.lr)]
         if s.embedding_lr > 0:
@@ -303,19 +367,26 @@ class TextClassifier:
         name = f"classifier {member + 1}/{s.members}" if s.members > 1 else "classifier"
         best = (-1.0, None)
         batches_per_epoch = math.ceil(len(train) / s.batch_size)
+        if s.schedule == "linear":  # the factor of batch k's step is 1 - k / (all batches of the fit)
+            total = batches_per_epoch * s.epochs
+            schedulers = [torch.optim.lr_scheduler.LambdaLR(o, lambda k: max(0.0, 1.0 - k / total)) for o in optimisers]
+        else:
+            schedulers = []
         for epoch in range(1, s.epochs + 1):
             network.train()
             shuffler.shuffle(train)
             total_loss = 0.0
             for b in range(batches_per_epoch):
                 batch = train[b * s.batch_size : (b + 1) * s.batch_size]
-                logits = self._forward(network, [encoded[i] for i in batch])
+                logits = self._forward(network, view, [encoded[i] for i in batch])
                 loss = nn.functional.cross_entropy(logits, torch.from_numpy(targets[batch]))
                 for optimiser in optimisers:
                     optimiser.zero_grad()
                 loss.backward()
                 for optimiser in optimisers:
                     optimiser.step()
+                for scheduler in schedulers:
+                    scheduler.step()
                 total_loss += loss.item()
                 done = (member + (epoch - 1 + (b + 1) / batches_per_epoch) / s.epochs) / s.members
                 elapsed = time.monotonic() - started
@@ -326,7 +397,7 @@ class TextClassifier:
             record = {"member": member, "epoch": epoch, "loss": total_loss / max(batches_per_epoch, 1)}
             if len(held_out[1]):
                 network.eval()
-                record["holdout_accuracy"] = self._accuracy([network], *held_out)
+                record["holdout_accuracy"] = self._accuracy([member], *held_out, networks=[network])
             self.history.append(record)
             bar.message(
                 f"{name}: epoch {epoch}/{s.epochs}  loss {record['loss']:.4f}"
@@ -348,15 +419,10 @@ class TextClassifier:
             return None
         return scores[-1] if "members" in self.history[-1] else max(scores)
 
-    def _frozen_matrix(self):
-        """Where the rows that no training text tuned are read from: the model's, or none (zero) for a
-        classifier whose rows started random."""
-        return self.model.input_matrix if self.settings.pretrained else None
-
-    def _build_network(self) -> _Network:
-        """A new network whose embedding holds the tuned rows: the model's, or random rows of their scale."""
+    def _build_network(self, view: _View) -> _Network:
+        """A new network whose embedding holds the view's tuned rows: the model's, or random rows of their scale."""
         s = self.settings
-        pretrained = torch.from_numpy(np.asarray(self.model.input_matrix[self._tuned_rows], dtype=np.float32))
+        pretrained = view.starting_rows()
         network = _Network(pretrained.shape[0], pretrained.shape[1], len(self.classes), s)
         with torch.no_grad():
             if s.pretrained:
@@ -365,83 +431,75 @@ class TextClassifier:
                 network.embedding.weight.normal_(0.0, float(pretrained.std()))
         return network
 
-    def _forward(self, network: _Network, encoded: list[list[int]]) -> torch.Tensor:
+    def _forward(self, network: _Network, view: _View, encoded: list[list[int]]) -> torch.Tensor:
         length = max(network.min_length, max(len(ids) for ids in encoded))
         index = np.zeros((len(encoded), length), dtype=np.int64)
         for i, ids in enumerate(encoded):
             index[i, : len(ids)] = ids
         distinct, word_index = np.unique(index, return_inverse=True)
-        rows, bag_offsets, frozen = self._table.bags(distinct)
-        return network(rows, bag_offsets, frozen, torch.from_numpy(word_index.reshape(index.shape)), self._scale)
+        rows, bag_offsets, frozen = view.table.bags(distinct)
+        return network(rows, bag_offsets, frozen, torch.from_numpy(word_index.reshape(index.shape)), view.scale)
 
     # -- prediction ------------------------------------------------------------
-    def _bound_table(self) -> _WordTable:
-        table = _WordTable(self.model)
-        table.bind(self._tuned_rows, self._frozen_matrix())
-        return table
-
     def _require_fitted(self) -> None:
         if not self._networks:
             raise UsageError("this TextClassifier is not trained yet: call fit() or load()")
 
     @torch.no_grad()
-    def _probabilities(self, networks: list[_Network], encoded: list[list[int]], batch_size: int = 512) -> np.ndarray:
-        """The mean of ``networks``' class probabilities (each network in eval mode)."""
+    def _probabilities(self, members, encoded: list[list[list[int]]], networks=None, batch_size: int = 512) -> np.ndarray:
+        """The mean class probabilities of ``members`` (each network in eval mode) on texts ``encoded`` by every
+        model (``encoded[v]``: by model ``v``); ``networks``: theirs, when not yet in `_networks`."""
+        members = list(members)
+        networks = networks or [self._networks[k] for k in members]
         out = []
-        for start in range(0, len(encoded), batch_size):
-            piece = encoded[start : start + batch_size]
-            out.append(sum(torch.softmax(self._forward(network, piece), dim=1) for network in networks).numpy() / len(networks))
+        for start in range(0, len(encoded[0]), batch_size):
+            total = 0
+            for member, network in zip(members, networks):
+                v = self._view_of(member)
+                logits = self._forward(network, self._views[v], encoded[v][start : start + batch_size])
+                total = total + torch.softmax(logits, dim=1)
+            out.append(total.numpy() / len(members))
         return np.concatenate(out)
 
-    def _accuracy(self, networks: list[_Network], encoded: list[list[int]], targets: np.ndarray) -> float:
-        """Share of ``encoded`` texts whose most probable class under ``networks`` is their target."""
-        return float((self._probabilities(networks, encoded).argmax(1) == targets).mean())
+    def _accuracy(self, members, encoded: list[list[list[int]]], targets: np.ndarray, networks=None) -> float:
+        """Share of the ``encoded`` texts whose most probable class under ``members`` is their target."""
+        return float((self._probabilities(members, encoded, networks).argmax(1) == targets).mean())
 
     def predict_proba(self, texts) -> np.ndarray:
         """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
         self._require_fitted()
         texts = check_texts(texts)
-        if len(self._table.ids) > MAX_TABLE_WORDS:
-            self._table = self._bound_table()
-        return self._probabilities(self._networks, self._table.encode(texts, self.settings.max_words))
-
-    def predict(self, texts) -> list:
-        """The most probable class of each text (the labels given to `fit`)."""
-        return self.predict_with_probability(texts)[0]
-
-    def predict_with_probability(self, texts) -> tuple[list, np.ndarray]:
-        """The most probable class of each text, and its probability."""
-        probabilities = self.predict_proba(texts)
-        best = probabilities.argmax(1)
-        return [self.classes[i] for i in best], probabilities[np.arange(len(best)), best]
-
-    def score(self, texts, labels) -> float:
-        """Accuracy on ``texts`` with known ``labels``."""
-        predicted = self.predict(texts)
-        labels = list(labels)
-        if len(labels) != len(predicted):
-            raise UsageError(f"{len(predicted)} texts but {len(labels)} labels")
-        return float(np.mean([p == label for p, label in zip(predicted, labels)]))
+        encoded = [view.encode(texts, self.settings.max_words) for view in self._views]
+        return self._probabilities(range(len(self._networks)), encoded)
 
     # -- files -----------------------------------------------------------------
     def save(self, path: str) -> None:
-        """Write the classifier to one file (atomic, no pickle): the model as it came, the tuned rows
+        """Write the classifier to one file (atomic, no pickle): the models as they came, their tuned rows
         (``tuned_rows``: which model rows; each network's ``embedding.weight``: its values of them) and the
-        networks."""
+        networks. The first model's arrays keep their plain names (a one-model file is what it always was);
+        model ``v`` of several is prefixed ``model{v}.``, its config, words and scale listed in ``more_models``."""
         self._require_fitted()
-        model = self.model
-        arrays = {**model.query_arrays(), "tuned_rows": self._tuned_rows}
+        arrays = {}
+        for v, view in enumerate(self._views):
+            prefix = _model_prefix(v)
+            arrays.update({prefix + name: a for name, a in view.model.query_arrays().items()})
+            arrays[prefix + "tuned_rows"] = view.tuned_rows
         for member, network in enumerate(self._networks):
             for name, tensor in network.state_dict().items():
                 arrays[_network_prefix(member) + name] = tensor.numpy()
+        first = self._views[0]
         config = {
-            "model": model.config,
+            "model": first.model.config,
             "settings": {**asdict(self.settings), "widths": list(self.settings.widths)},
             "classes": self.classes,
-            "scale": self._scale,
+            "scale": first.scale,
             "history": self.history,
         }
-        write_model_file(path, "text_classifier", config, model.words, arrays)
+        if len(self._views) > 1:
+            config["more_models"] = [
+                {"config": view.model.config, "words": view.model.words, "scale": view.scale} for view in self._views[1:]
+            ]
+        write_model_file(path, "text_classifier", config, first.model.words, arrays)
 
     @classmethod
     def load(cls, path: str) -> TextClassifier:
@@ -452,11 +510,16 @@ class TextClassifier:
         kind, config, words, arrays = read_model_file(path)
         expect_kind(path, kind, "text_classifier")
         try:
-            model = Model.from_arrays(config["model"], words, arrays, source=path)
+            described = [(config["model"], words, float(config["scale"]))]
+            described += [(more["config"], more["words"], float(more["scale"])) for more in config.get("more_models", [])]
+            models = []
+            for v, (model_config, model_words, _) in enumerate(described):
+                prefix = _model_prefix(v)
+                model_arrays = {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)} if v else arrays
+                models.append(Model.from_arrays(model_config, model_words, model_arrays, source=path))
             settings = {**config["settings"], "widths": tuple(config["settings"]["widths"])}
-            classifier = cls(model, **settings)
+            classifier = cls(models, **settings)
             classifier.classes = config["classes"]
-            classifier._scale = float(config["scale"])
             classifier.history = config.get("history", [])
             if classifier.settings.members > len(arrays):
                 raise ValueError(f"its settings name {classifier.settings.members} networks, more than it holds")
@@ -464,22 +527,25 @@ class TextClassifier:
                 {name[len(prefix) :]: torch.from_numpy(np.array(a)) for name, a in arrays.items() if name.startswith(prefix)}
                 for prefix in map(_network_prefix, range(classifier.settings.members))
             ]
-            if "tuned_rows" in arrays:
-                tuned_rows = classifier._tuned_rows = np.array(arrays["tuned_rows"], dtype=np.int64)
+            if "tuned_rows" not in arrays:  # an old one-model file: the whole fine-tuned input matrix
+                arrays = {**arrays, "tuned_rows": np.arange(len(arrays["input_matrix"]), dtype=np.int64)}
+                states[0]["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
+            views = []
+            for v, (model, (_, _, scale)) in enumerate(zip(models, described)):
+                tuned_rows = np.array(arrays[_model_prefix(v) + "tuned_rows"], dtype=np.int64)
                 if len(tuned_rows) and not (
                     (np.diff(tuned_rows) > 0).all() and 0 <= tuned_rows[0] and tuned_rows[-1] < len(model.input_matrix)
                 ):
                     raise ValueError("tuned_rows are not increasing rows of the input matrix")
-            else:
-                classifier._tuned_rows = np.arange(len(arrays["input_matrix"]), dtype=np.int64)
-                states[0]["embedding.weight"] = torch.from_numpy(np.array(arrays["input_matrix"]))
-            rows = len(classifier._tuned_rows)
-            for state in states:
-                _check_stored_network(state, rows, model.dim, len(classifier.classes), classifier.settings)
-                network = _Network(rows, model.dim, len(classifier.classes), classifier.settings)
+                views.append(_View(model, classifier.settings.pretrained, tuned_rows, scale))
+            classifier._views = views
+            for member, state in enumerate(states):
+                view = views[classifier._view_of(member)]
+                rows, dim = len(view.tuned_rows), view.model.dim
+                _check_stored_network(state, rows, dim, len(classifier.classes), classifier.settings)
+                network = _Network(rows, dim, len(classifier.classes), classifier.settings)
                 network.load_state_dict(state)
                 classifier._networks.append(network.eval())
-        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        except (KeyError, TypeError, ValueError, RuntimeError, UsageError) as error:
             raise ModelFileError(f"{path} is damaged: {error}") from None
-        classifier._table = classifier._bound_table()
         return classifier

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from ..logistic import fit_logistic
 from .data import read_nsmc
 from .vectors import WordVectors
 
@@ -98,30 +98,6 @@ def review_vectors(vectors: WordVectors, texts: list[str]) -> tuple[np.ndarray, 
     return out, oov, tokens
 
 
-def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-4, steps: int = 200):
-    """Standardised features, L2-regularised logistic regression by full-batch L-BFGS."""
-    mean, std = features.mean(0), features.std(0) + 1e-8
-    x = torch.from_numpy((features - mean) / std).double()
-    y = torch.from_numpy(labels.astype(np.float64))
-    weight = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([weight, bias], max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimiser.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ weight + bias, y) + l2 * weight.square().sum()
-        loss.backward()
-        return loss
-
-    optimiser.step(closure)
-    w, b = weight.detach().numpy(), float(bias.detach())
-
-    def predict(new_features: np.ndarray) -> np.ndarray:
-        return (((new_features - mean) / std) @ w + b > 0).astype(np.int64)
-
-    return predict
-
-
 def logistic_probe(vectors: WordVectors, data=None) -> ProbeResult:
     """NSMC test accuracy of logistic regression on mean review vectors, overall and by review OOV share.
 
@@ -134,8 +110,8 @@ def logistic_probe(vectors: WordVectors, data=None) -> ProbeResult:
     test_texts, test_labels = read_nsmc("test", data)
     train_x, _, _ = review_vectors(vectors, train_texts)
     test_x, oov, tokens = review_vectors(vectors, test_texts)
-    predict = fit_logistic(train_x, np.asarray(train_labels))
-    correct = predict(test_x) == np.asarray(test_labels)
+    regression = fit_logistic(train_x, np.asarray(train_labels))
+    correct = regression.predict(test_x) == np.asarray(test_labels)
     oov_share = float(oov.sum() / max(int(tokens.sum()), 1))
     by_share = accuracy_by_oov_share(correct, oov, tokens)
     return ProbeResult(float(correct.mean()), len(train_texts), len(test_texts), oov_share, by_share)
