@@ -3,7 +3,8 @@
 Three systems are fitted on seeded random samples of NSMC train (1,500 / 15,000 / 150,000 reviews by default) and
 tested on the whole NSMC test set, each from pretrained rows and from random rows:
 
-* ``classifier``: `kofasttext.TextClassifier` with its default settings; random rows are
+* ``classifier``: `kofasttext.TextClassifier` (its default settings unless ``--classifier-option`` says; over
+  every ``--model``, its members alternating over them); random rows are
   ``TextClassifier(model, pretrained=False)``, the same network, vocabulary and subword composition with rows
   drawn from a Gaussian of the pretrained rows' scale (as in ``bench_quality.py``).
 * ``linear``: `kofasttext.LinearClassifier` (logistic regression on four means of the words' input and output rows,
@@ -32,7 +33,7 @@ its own ``--json``). ``--report`` prints the table and draws the PNG from the JS
 
 Not a unit test: run it by hand on an idle machine.
 
-    python benchmarks/bench_labels.py [--model FILE | --models-dir DIR] [--data DIR] [--sizes 1500 15000 150000]
+    python benchmarks/bench_labels.py [--model FILE [FILE ...] | --models-dir DIR] [--data DIR] [--sizes 1500 15000 150000]
         [--seeds 0 1 2] [--all-seeds] [--systems classifier linear probe] [--threads 2] [--json FILE] [--png FILE]
         [--classifier-option KEY=VALUE ...] [--quick] [--report]
 

@@ -35,7 +35,7 @@ class LogisticRegression:
         """[n, classes]: each row sums to 1."""
         scores = self.scores(features)
         if scores.shape[1] == 1:
-            second = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            second = np.exp(-np.logaddexp(0.0, -scores[:, 0]))  # sigmoid, without overflow at large |score|
             return np.stack([1.0 - second, second], axis=1)
         scores = scores - scores.max(1, keepdims=True)
         exp = np.exp(scores)
