@@ -34,8 +34,8 @@ its own ``--json``). ``--report`` prints the table and draws the PNG from the JS
 Not a unit test: run it by hand on an idle machine.
 
     python benchmarks/bench_labels.py [--model FILE [FILE ...] | --models-dir DIR] [--data DIR] [--sizes 1500 15000 150000]
-        [--seeds 0 1 2] [--all-seeds] [--systems classifier linear probe] [--threads 2] [--json FILE] [--png FILE]
-        [--classifier-option KEY=VALUE ...] [--quick] [--report]
+        [--seeds 0 1 2] [--all-seeds] [--systems classifier linear probe] [--rows pretrained random] [--threads 2]
+        [--json FILE] [--png FILE] [--classifier-option KEY=VALUE ...] [--quick] [--report]
 
 Without ``--model``, the default jamo model is trained on ``DATA/nsmc/corpus.txt.gz`` (``kft.train`` defaults,
 seed 0) and kept as ``MODELS_DIR/nsmc_jamo.kft`` for the next run. ``--quick`` (a smoke test) fits sizes
@@ -86,6 +86,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seeds", nargs="+", type=int, help="default 0 1 2")
     parser.add_argument("--all-seeds", action="store_true", help="fit the whole training set at every seed too")
     parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        choices=ROWS,
+        default=list(ROWS),
+        help="which rows to fit from (a classifier with linear=true has no random-rows fit: its regressions read the "
+        "pretrained vectors)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--classifier-option",
@@ -174,7 +182,7 @@ def plan(args, pool: int) -> list[tuple[str, str, int, int]]:
     return [
         (system, rows, size, seed)
         for system in args.systems
-        for rows in ROWS
+        for rows in args.rows
         for seed in args.seeds
         for size in args.sizes
         if seed in seeds[size]

@@ -261,6 +261,12 @@ def _add_classify_parser(commands) -> None:
         action="store_true",
         help="logistic regression on review vectors (seconds; better below ~15,000 labelled texts) instead of the CNN",
     )
+    fit.add_argument(
+        "--with-linear",
+        action="store_true",
+        help="also fit the linear classifier on each --vectors model and mix it with the networks, its weight chosen "
+        "on held-out texts (about +0.5 points on NSMC at 15,000 labelled texts)",
+    )
     fit.add_argument("--epochs", type=_positive_int, help="passes over the training file (default: 3)")
     fit.add_argument(
         "--schedule",
@@ -619,8 +625,12 @@ def _classify(args) -> None:
 
     if args.old_model_option is not None:
         raise UsageError("classify train takes the word vectors as --vectors MODEL (it was --model)")
-    if args.linear and (args.random_init or args.epochs or args.members or args.schedule != "constant"):
-        raise UsageError("--linear fits no network: --random-init, --epochs, --members and --schedule do not apply")
+    if args.linear and (args.random_init or args.epochs or args.members or args.schedule != "constant" or args.with_linear):
+        raise UsageError(
+            "--linear fits no network: --random-init, --epochs, --members, --schedule and --with-linear do not apply"
+        )
+    if args.with_linear and args.random_init:
+        raise UsageError("--with-linear reads the pretrained vectors: it does not go with --random-init")
     if args.linear and len(args.vectors) > 1:
         raise UsageError("--linear takes one model (--vectors MODEL)")
     _check_output_path(args.output)
@@ -630,7 +640,13 @@ def _classify(args) -> None:
         classifier = LinearClassifier(load(args.vectors[0]), seed=args.seed).fit(texts, labels)
     else:
         members = args.members or len(args.vectors)
-        settings = {"pretrained": not args.random_init, "seed": args.seed, "members": members, "schedule": args.schedule}
+        settings = {
+            "pretrained": not args.random_init,
+            "seed": args.seed,
+            "members": members,
+            "schedule": args.schedule,
+            "linear": args.with_linear,
+        }
         if args.epochs:
             settings["epochs"] = args.epochs
         models = [load(path) for path in args.vectors]

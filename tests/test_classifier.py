@@ -9,6 +9,8 @@ import pytest
 from conftest import FOOD, WEATHER, build_model, run_cli
 
 from kofasttext.classify import TextClassifier, read_labelled
+from kofasttext.classify.classifier import LINEAR_WEIGHTS
+from kofasttext.classify.linear import review_features
 from kofasttext.errors import ModelFileError, UsageError
 
 FAST = {"epochs": 3, "batch_size": 16, "filters": 16, "lr": 1e-2, "embedding_lr": 1e-2, "holdout": 0.1}
@@ -177,6 +179,80 @@ def test_members_alternate_over_several_models_and_the_file_keeps_them_all(tmp_p
     np.testing.assert_allclose(loaded.predict_proba(queries), pair.predict_proba(queries), rtol=1e-6)
 
 
+def test_linear_mixes_a_regression_per_model_weighted_by_the_lowest_held_out_cross_entropy(tmp_path):
+    texts, labels = topic_texts(160, seed=4)
+    settings = {**FAST, "epochs": 2, "seed": 7, "holdout": 0.25}
+    first, second = topic_model(), build_model(
+        {w: np.random.default_rng(1).normal(size=6).tolist() for w in FOOD + WEATHER}, subwords="jamo", minn=3, maxn=4
+    )
+    mixed = TextClassifier([first, second], members=2, linear=True, **settings).fit(texts, labels, progress=False)
+    held_out = [record for record in mixed.history if "linear_weight" not in record]
+    assert len(held_out) == 2 * 2 + 1  # two members' epochs, then the two together
+    record = mixed.history[-1]
+    losses = {float(w): loss for w, loss in record["holdout_loss"].items()}
+    assert set(losses) == set(LINEAR_WEIGHTS) and mixed.linear_weight == min(losses, key=lambda w: (losses[w], w))
+    assert mixed.holdout_accuracy == record["holdout_accuracy"]
+    assert len(mixed._regressions) == 2
+    queries = ["김치 비", "처음보는 단어", "눈 라면 바람"]
+    networks = mixed._probabilities(range(2), [view.encode(queries, mixed.settings.max_words) for view in mixed._views])
+    regressions = np.mean(
+        [r.probabilities(review_features(m, queries)) for r, m in zip(mixed._regressions, [first, second])], axis=0
+    )
+    w = mixed.linear_weight
+    np.testing.assert_allclose(mixed.predict_proba(queries), (1 - w) * networks + w * regressions, rtol=1e-6)
+    mixed.linear_weight = 0.5  # the fit may choose 0 on so easy a task; the file must keep the regressions anyway
+    path = tmp_path / "mixed.clf"
+    mixed.save(str(path))
+    loaded = TextClassifier.load(str(path))
+    assert loaded.settings.linear and loaded.linear_weight == 0.5
+    np.testing.assert_allclose(loaded.predict_proba(queries), mixed.predict_proba(queries), rtol=1e-6)
+    assert not np.allclose(mixed.predict_proba(queries), networks)
+
+
+@pytest.mark.parametrize("damage", ["weight", "regression"])
+def test_a_mixed_file_with_a_bad_weight_or_no_regression_is_damaged(tmp_path, damage):
+    from kofasttext.modelfile import read_model_file, write_model_file
+
+    texts, labels = topic_texts(60, seed=4)
+    path = str(tmp_path / "mixed.clf")
+    TextClassifier(topic_model(), linear=True, **FAST).fit(texts, labels, progress=False).save(path)
+    kind, config, words, arrays = read_model_file(path)
+    arrays = {name: np.array(a) for name, a in arrays.items()}
+    if damage == "weight":
+        config["linear_weight"] = 1.5
+    else:
+        del arrays["linear.weight"]
+    write_model_file(path, kind, config, words, arrays)
+    with pytest.raises(ModelFileError, match="damaged"):
+        TextClassifier.load(path)
+
+
+def test_linear_chooses_epochs_and_weight_on_the_two_halves_of_the_held_out_texts(monkeypatch):
+    texts, labels = topic_texts(160, seed=4)
+    seen = {}
+    original_accuracy, original_fit_regressions = TextClassifier._accuracy, TextClassifier._fit_regressions
+    monkeypatch.setattr(
+        TextClassifier,
+        "_accuracy",
+        lambda self, m, enc, t, networks=None: seen.setdefault("epochs", len(t)) and original_accuracy(self, m, enc, t, networks),
+    )
+    monkeypatch.setattr(
+        TextClassifier,
+        "_fit_regressions",
+        lambda self, x, t, train, held, enc: (
+            seen.update(mix=set(held), train=set(train)) or original_fit_regressions(self, x, t, train, held, enc)
+        ),
+    )
+    TextClassifier(topic_model(), linear=True, **{**FAST, "holdout": 0.25}).fit(texts, labels, progress=False)
+    assert seen["epochs"] == 20 and len(seen["mix"]) == 20 and len(seen["train"]) == 120 and not seen["mix"] & seen["train"]
+
+
+def test_linear_without_held_out_texts_weighs_the_two_families_alike():
+    texts, labels = topic_texts(60, seed=4)
+    mixed = TextClassifier(topic_model(), linear=True, **{**FAST, "holdout": 0.0}).fit(texts, labels, progress=False)
+    assert mixed.linear_weight == 0.5 and mixed.holdout_accuracy is None
+
+
 @pytest.mark.parametrize("members", [2, 10**9])
 def test_a_file_naming_more_members_than_it_holds_is_damaged(fitted, tmp_path, members):
     from kofasttext.modelfile import read_model_file, write_model_file
@@ -251,6 +327,8 @@ def test_bad_settings_and_unfitted_use_are_clear_errors():
         TextClassifier(topic_model(), members=0)
     with pytest.raises(UsageError, match="schedule must be one of constant, linear"):
         TextClassifier(topic_model(), schedule="cosine")
+    with pytest.raises(UsageError, match="linear=True reads the pretrained vectors"):
+        TextClassifier(topic_model(), linear=True, pretrained=False)
     with pytest.raises(UsageError, match="not trained yet"):
         TextClassifier(topic_model()).predict(["김치"])
     with pytest.raises(UsageError, match="the texts contain no words"):
@@ -304,10 +382,16 @@ def test_cli_trains_members_over_two_models(tmp_path):
     build_model(rows, subwords="jamo", minn=3, maxn=4).save(str(paths[1]))
     train = _write_tsv(tmp_path / "train.tsv", *topic_texts(200, seed=4))
     clf = tmp_path / "pair.clf"
-    result = run_cli("classify", "train", "--vectors", *paths, "--train", train, "-o", clf, "--epochs", "2", "--quiet")
+    result = run_cli(
+        "classify", "train", "--vectors", *paths, "--train", train, "-o", clf, "--epochs", "2", "--with-linear", "--quiet"
+    )
     assert result.returncode == 0, result.stderr
     loaded = TextClassifier.load(str(clf))
     assert loaded.settings.members == 2 and [view.model.dim for view in loaded._views] == [8, 6]  # one member each
+    assert loaded.settings.linear and len(loaded._regressions) == 2 and loaded.linear_weight in LINEAR_WEIGHTS
+    refused = run_cli("classify", "train", "--vectors", paths[0], "--train", train, "-o", clf, "--with-linear", "--random-init")
+    assert refused.returncode != 0 and "does not go with --random-init" in refused.stderr
+    assert "Traceback" not in refused.stderr
     result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
 

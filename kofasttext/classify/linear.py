@@ -78,6 +78,22 @@ def review_features(model: Model, texts: list[str]) -> np.ndarray:
     return features.reshape(len(texts), -1)
 
 
+def fit_review_regression(
+    features: np.ndarray, targets: np.ndarray, classes: int, l2: float | None, seed: int
+) -> tuple[LogisticRegression, float, dict[float, dict[str, float]]]:
+    """The regression on `review_features`, its penalty (``l2``, or None: cross-validated from `L2_GRID` over
+    `FOLDS` folds seeded by ``seed``) and the cross-validation's scores per penalty (empty when ``l2`` was given).
+
+    The regression comes back as its file holds it (float32), so that a saved and loaded classifier predicts
+    exactly as the fitted one."""
+    if l2 is None:
+        chosen_l2, cross_validation = cross_validated_l2(features, targets, classes, L2_GRID, FOLDS, seed)
+    else:
+        chosen_l2, cross_validation = float(l2), {}
+    regression = fit_logistic(features, targets, classes, chosen_l2)
+    return LogisticRegression.from_arrays(regression.arrays(), features.shape[1], classes), chosen_l2, cross_validation
+
+
 class LinearClassifier(Predictions):
     """Logistic regression on a model's review vectors (`review_features`), its L2 penalty cross-validated.
 
@@ -115,15 +131,9 @@ class LinearClassifier(Predictions):
         texts = check_texts(texts)
         self.classes, targets = check_labels(labels, len(texts))
         features = review_features(self.model, texts)
-        if self.l2 is None:
-            self.chosen_l2, self.cross_validation = cross_validated_l2(
-                features, targets, len(self.classes), L2_GRID, FOLDS, self.seed
-            )
-        else:
-            self.chosen_l2, self.cross_validation = float(self.l2), {}
-        regression = fit_logistic(features, targets, len(self.classes), self.chosen_l2)
-        # Kept as its file will hold it (float32), so that a saved and loaded classifier predicts exactly alike.
-        self.regression = LogisticRegression.from_arrays(regression.arrays(), features.shape[1], len(self.classes))
+        self.regression, self.chosen_l2, self.cross_validation = fit_review_regression(
+            features, targets, len(self.classes), self.l2, self.seed
+        )
         return self
 
     @property
