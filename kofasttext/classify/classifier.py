@@ -122,7 +122,7 @@ class ClassifierSettings:
     linear: bool = False
 
 
-#: The weights of the regressions in the mix that ``linear=True`` chooses from on the held-out texts.
+#: The weights of the regressions in the mix that ``linear=True`` chooses from (on the second half of the held-out texts).
 LINEAR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 #: The step-size schedules of `ClassifierSettings.schedule`.
