@@ -61,6 +61,11 @@ def _model_prefix(index: int) -> str:
     return f"model{index}." if index else ""
 
 
+def _named_under(arrays: dict, prefix: str) -> dict:
+    """The arrays whose names start with ``prefix``, named without it."""
+    return {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
+
+
 def _network_prefix(member: int) -> str:
     """Where a member's tensors are named in the file: ``net.`` for the first (the only one of older files),
     ``net1.``, ``net2.`` ... for the others."""
@@ -521,15 +526,16 @@ class TextClassifier(Predictions):
         """``[len(texts), len(classes)]`` class probabilities; columns in `classes` order."""
         self._require_fitted()
         texts = check_texts(texts)
-        encoded = [view.encode(texts, self.settings.max_words) for view in self._views]
-        probabilities = self._probabilities(range(len(self._networks)), encoded)
-        if self.linear_weight:
-            w = self.linear_weight
-            regressions = np.mean(
-                [r.probabilities(review_features(view.model, texts)) for r, view in zip(self._regressions, self._views)], axis=0
-            )
-            probabilities = (1 - w) * probabilities + w * regressions
-        return probabilities
+        w = self.linear_weight or 0.0
+        if w < 1:  # at w = 1 (the regressions alone) the networks' probabilities would be multiplied by 0
+            encoded = [view.encode(texts, self.settings.max_words) for view in self._views]
+            networks = self._probabilities(range(len(self._networks)), encoded)
+        if w == 0:
+            return networks
+        regressions = np.mean(
+            [r.probabilities(review_features(view.model, texts)) for r, view in zip(self._regressions, self._views)], axis=0
+        )
+        return regressions if w == 1 else (1 - w) * networks + w * regressions
 
     # -- files -----------------------------------------------------------------
     def save(self, path: str) -> None:
@@ -580,7 +586,7 @@ class TextClassifier(Predictions):
             models = []
             for v, (model_config, model_words, _) in enumerate(described):
                 prefix = _model_prefix(v)
-                model_arrays = {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)} if v else arrays
+                model_arrays = _named_under(arrays, prefix) if v else arrays
                 models.append(Model.from_arrays(model_config, model_words, model_arrays, source=path))
             settings = {**config["settings"], "widths": tuple(config["settings"]["widths"])}
             classifier = cls(models, **settings)
@@ -589,7 +595,7 @@ class TextClassifier(Predictions):
             if classifier.settings.members > len(arrays):
                 raise ValueError(f"its settings name {classifier.settings.members} networks, more than it holds")
             states = [
-                {name[len(prefix) :]: torch.from_numpy(np.array(a)) for name, a in arrays.items() if name.startswith(prefix)}
+                {name: torch.from_numpy(np.array(a)) for name, a in _named_under(arrays, prefix).items()}
                 for prefix in map(_network_prefix, range(classifier.settings.members))
             ]
             if "tuned_rows" not in arrays:  # an old one-model file: the whole fine-tuned input matrix
@@ -609,8 +615,7 @@ class TextClassifier(Predictions):
                 if not 0 <= classifier.linear_weight <= 1:
                     raise ValueError(f"its linear_weight {classifier.linear_weight} is not between 0 and 1")
                 for v, model in enumerate(models):
-                    prefix = _model_prefix(v) + "linear."
-                    stored = {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
+                    stored = _named_under(arrays, _model_prefix(v) + "linear.")
                     classifier._regressions.append(LogisticRegression.from_arrays(stored, 4 * model.dim, len(classifier.classes)))
             for member, state in enumerate(states):
                 view = views[classifier._view_of(member)]
