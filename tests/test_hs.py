@@ -23,6 +23,7 @@ from kofasttext.interop.fasttext_bin import EOS, read_fasttext
 from kofasttext.training import loop
 from kofasttext.training.huffman import build_huffman_tree
 from kofasttext.training.steps import (
+    CBOW_ROW_GAIN,
     MAX_NODE_SCORE_STEP,
     MAX_SUMMED_UPDATES,
     Batch,
@@ -184,7 +185,8 @@ def test_a_skipgram_hs_step_is_the_sum_of_its_pairs_predictions_along_their_path
 
 def test_a_cbow_hs_step_predicts_each_centre_from_the_mean_of_its_context():
     """CBOW: the mean of the context vectors predicts the centre along its path; every context word then moves
-    by the full step of the mean (word2vec's CBOW, as with negative sampling)."""
+    by the full step of the mean (word2vec's CBOW, as with negative sampling), each row CBOW_ROW_GAIN / n of it
+    (no row here takes past MAX_SUMMED_UPDATES occurrences' worth)."""
     input_matrix, output_matrix, parameters = _toy(1)
     lr = 0.1
     centres = [0, 3]
@@ -197,7 +199,7 @@ def test_a_cbow_hs_step_predicts_each_centre_from_the_mean_of_its_context():
         loss, step = _predict_plainly(mean, output_matrix, centre, lr, output_step)
         expected_loss += loss
         for context in contexts:
-            expected_input[BAGS[context]] += step / len(BAGS[context])
+            expected_input[BAGS[context]] += CBOW_ROW_GAIN * step / len(BAGS[context])
 
     batch = Batch(torch.tensor(centres), torch.tensor([i for i, _ in pairs]), torch.tensor([c for _, c in pairs]), None, lr, 5)
     loss = cbow_step(parameters, batch)

@@ -16,6 +16,7 @@ from kofasttext.subwords import SubwordScheme, subword_table
 from kofasttext.training import loop
 from kofasttext.training.sampling import KeptTokens, minibatch_count, minibatch_positions
 from kofasttext.training.steps import (
+    CBOW_ROW_GAIN,
     MAX_SUMMED_UPDATES,
     Batch,
     Parameters,
@@ -137,7 +138,8 @@ def test_a_draw_of_negatives_is_shared_by_a_group_of_consecutive_centres():
 
 def test_cbow_step_matches_autograd():
     """CBOW: the MEAN of the context words' summed vectors predicts the centre;
-    each context word vector moves by the full input gradient (word2vec)."""
+    each context word vector moves by the full input gradient (word2vec) times CBOW_ROW_GAIN, split over its rows
+    (no row here is shared past the cap)."""
     input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()
     lr = 0.1
     centres = torch.tensor([0, 2])
@@ -169,8 +171,32 @@ def test_cbow_step_matches_autograd():
     expected_input = input_matrix.clone()
     for word, centre in ((1, 0), (2, 0), (0, 1)):
         for r in bags[word]:
-            expected_input[r] += hidden_step[centre] / len(bags[word])
+            expected_input[r] += CBOW_ROW_GAIN * hidden_step[centre] / len(bags[word])
     assert torch.allclose(new_input, expected_input, atol=1e-6)
+
+
+def test_cbow_rows_take_the_gain_and_a_row_many_context_words_share_is_capped():
+    """CBOW: each row of a context word takes CBOW_ROW_GAIN / n of the word's step, but a row that the minibatch's
+    context words share moves by at most MAX_SUMMED_UPDATES occurrences' worth (steps.CBOW_ROW_GAIN)."""
+    k, dim = 10, 4
+    torch.manual_seed(0)
+    # word i (i < k) = its own row i and the shared row k; word k (the centre) = row k + 1
+    offsets = torch.tensor([2 * i for i in range(k + 1)] + [2 * k + 1])
+    rows = torch.tensor([r for i in range(k) for r in (i, k)] + [k + 1])
+    input_matrix = torch.randn(k + 2, dim) * 0.5
+    output_matrix = torch.randn(k + 1, dim) * 0.5
+    moved = input_matrix.clone()
+    batch = Batch(torch.tensor([k]), torch.zeros(k, dtype=torch.int64), torch.arange(k), torch.tensor([[0, 1]]), 0.1, 2)
+    cbow_step(Parameters(moved, output_matrix.clone(), offsets, rows), batch)
+    step = moved - input_matrix
+    # Every context word takes the same step (the full gradient of the centre's mean): its own row CBOW_ROW_GAIN / 2
+    # of it; the shared row the ten words' load of 10 * CBOW_ROW_GAIN / 2 > cap, scaled down to cap steps.
+    own = step[:k]
+    assert torch.allclose(own, own[:1].expand(k, dim), atol=1e-6)
+    assert own.abs().sum() > 0
+    word_step = own[0] / (CBOW_ROW_GAIN / 2)
+    assert torch.allclose(step[k], MAX_SUMMED_UPDATES * word_step, atol=1e-6)
+    assert torch.allclose(step[k + 1], torch.zeros(dim))  # the centre's input row is not a context
 
 
 def test_frequent_row_updates_are_capped():
@@ -203,8 +229,10 @@ def test_distinct_words_group_the_occurrences_and_sum_their_gradients():
 @pytest.mark.parametrize("step", [skipgram_step, cbow_step])
 def test_an_input_word_repeated_in_a_minibatch_moves_by_at_most_the_cap(step):
     """k identical predictions from word 0 (the centre in skip-gram, the context in CBOW) move its rows by
-    min(k, MAX_SUMMED_UPDATES) times the step of one: a word repeated all through one long document must not
-    take dozens of stale steps at once."""
+    min(k, limit) times the step of one: a word repeated all through one long document must not take dozens of
+    stale steps at once. Skip-gram: limit = MAX_SUMMED_UPDATES. CBOW: each row takes CBOW_ROW_GAIN / n of the
+    word's step and is capped at MAX_SUMMED_UPDATES occurrences' worth, so word 0's rows (n = 3) take at most
+    MAX_SUMMED_UPDATES * 3 / CBOW_ROW_GAIN = 3 occurrences' worth."""
 
     def input_step(k: int) -> torch.Tensor:
         input_matrix, output_matrix, offsets, rows, _ = _toy_matrices()
@@ -215,12 +243,12 @@ def test_an_input_word_repeated_in_a_minibatch_moves_by_at_most_the_cap(step):
         step(Parameters(input_matrix, output_matrix, offsets, rows), batch)
         return input_matrix - before
 
+    cap = MAX_SUMMED_UPDATES
+    limit = cap if step is skipgram_step else round(cap * 3 / CBOW_ROW_GAIN)
     one = input_step(1)
     assert one[[0, 3, 4]].abs().min() > 0
-    assert torch.allclose(input_step(4), 4 * one, atol=1e-6)
-    cap = MAX_SUMMED_UPDATES
-    assert torch.allclose(input_step(cap), cap * one, atol=1e-6)
-    assert torch.allclose(input_step(4 * cap), cap * one, atol=1e-6)
+    for k in (2, limit, limit + 1, 4 * cap):
+        assert torch.allclose(input_step(k), min(k, limit) * one, atol=1e-6), k
 
 
 def test_skipgram_step_loss_falls_in_a_small_loop(topic_corpus):
@@ -433,3 +461,17 @@ def test_train_rejects_bad_options(topic_corpus, bad):
     options = {**TINY, **bad}
     with pytest.raises(UsageError):
         kft.train(str(topic_corpus), **options)
+
+
+def test_cbow_minibatches_are_bounded_by_the_rows_their_words_compose():
+    """loop.cbow_batch_centres: CBOW_BATCH_ROWS over the rows per word occurrence (weighted by the words' counts),
+    at most MAX_BATCH_CENTRES["cbow"]."""
+    budget, largest = loop.CBOW_BATCH_ROWS, loop.MAX_BATCH_CENTRES["cbow"]
+
+    def centres(rows_per_word, counts):
+        return loop.cbow_batch_centres(np.cumsum([0, *rows_per_word]), np.array(counts))
+
+    assert centres([24, 24], [5, 7]) == budget // 24
+    assert centres([12, 36], [1, 1]) == budget // 24
+    assert centres([12, 36], [3, 1]) == budget // 18  # the frequent short word weighs more
+    assert centres([1, 2], [1, 1]) == largest

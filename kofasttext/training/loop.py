@@ -62,8 +62,8 @@ NEGATIVE_DRAWS = {"skipgram": (8, 6), "cbow": (8, 3)}
 #: context word once for all the centres that see it. Skip-gram gains nothing from runs and keeps its centres
 #: fully spread. (The device loop keeps runs of 1: its grid is laid out per centre.) One epoch of NSMC jamo
 #: CBOW, 2 threads: 45.9 s with runs of 1, 22.5 s with 16; then, with shared negatives, 21.7 / 22.4 s with 16,
-#: 19.2 s with 32, 19.7 s with 64.
-CENTRE_RUNS = {"skipgram": 1, "cbow": 32}
+#: 19.2 s with 32, 19.7 s with 64; 64 since CBOW's minibatches grew (`cbow_batch_centres`).
+CENTRE_RUNS = {"skipgram": 1, "cbow": 64}
 
 #: Whether lines end with fastText's ``</s>`` (see the module docstring). On NSMC jamo (seeds 0 / 1,
 #: benchmarks/bench_ablation.py, "no end-of-line token" against "default") it raised WS353 from 0.170 / 0.190 to
@@ -78,10 +78,30 @@ END_OF_LINE = True
 #: makes one prediction where a skip-gram centre makes ~5, so CBOW takes twice the
 #: centres, for about the same work per step and half the steps' fixed costs (one
 #: epoch of NSMC syllable CBOW, 2 threads, runs of 32: 11.4-12.2 s at 1,024, 10.1 s
-#: at 2,048; its quality is in benchmarks/RESULTS.md, issue 17, point 3).
-MAX_BATCH_CENTRES = {"skipgram": 1024, "cbow": 2048}
+#: at 2,048; its quality is in benchmarks/RESULTS.md, issue 17, point 3). CBOW's largest is cut further by the
+#: rows its words compose (`cbow_batch_centres`).
+MAX_BATCH_CENTRES = {"skipgram": 1024, "cbow": 8192}
 MIN_BATCH_CENTRES = 16
 MIN_STEPS_PER_EPOCH = 256
+
+#: CBOW: a minibatch holds at most this many centres times the rows of an average word of the corpus (`cbow_batch_centres`).
+CBOW_BATCH_ROWS = 2048 * 24
+
+
+def cbow_batch_centres(subword_offsets: np.ndarray, counts: np.ndarray) -> int:
+    """The largest CBOW minibatch for a corpus whose words (``counts`` occurrences each) have the rows of
+    ``subword_offsets``: `CBOW_BATCH_ROWS` over their rows per occurrence, at most ``MAX_BATCH_CENTRES["cbow"]``.
+
+    What sinks a large CBOW minibatch is the n-gram rows that many of its words share, each moved by the stale
+    steps of all of them: on NSMC jamo (24.3 rows per word occurrence) CBOW trains at 2,048 centres and diverged
+    in epoch 1 at 4,096, even with `steps.CBOW_ROW_GAIN`'s cap on shared rows; syllable words (8.9 rows) trained
+    at 4,096 and at 8,192 in runs of 64 and 128, faster than at 2,048 (5 epochs: 42 s and 38 s of training against
+    49 s, one run each; RESULTS.md, issue 17, point 3). So the bound is on rows, not centres: NSMC jamo gets 2,020
+    centres, syllable 5,496.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    rows_per_occurrence = float(np.diff(subword_offsets) @ counts / max(counts.sum(), 1.0))
+    return int(min(MAX_BATCH_CENTRES["cbow"], CBOW_BATCH_ROWS // max(rows_per_occurrence, 1.0)))
 
 #: Work is handed out in chunks of the corpus: enough per worker to balance the
 #: load, none so short that a chunk's set-up dominates.
@@ -239,9 +259,14 @@ class TrainingRun:
             None if self.tree is None else TreePaths.from_tree(self.tree, device),
         )
         tables = device if on_device else torch.device("cpu")
-        largest = batch_centres or (
-            device_loop.DEFAULT_BATCH_CENTRES[device.type] if on_device else MAX_BATCH_CENTRES[config["model"]]
-        )
+        if batch_centres:
+            largest = batch_centres
+        elif on_device:
+            largest = device_loop.DEFAULT_BATCH_CENTRES[device.type]
+        elif config["model"] == "cbow":
+            largest = cbow_batch_centres(self.offsets, corpus.vocab.counts)  # the corpus's words, not </s>
+        else:
+            largest = MAX_BATCH_CENTRES[config["model"]]
         self.plan = _Plan(
             tokens=torch.from_numpy(corpus.tokens).to(tables),
             line_starts=torch.from_numpy(corpus.line_starts).to(tables),

@@ -40,7 +40,8 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   rows moves by that amount divided by ``n``, so that the summed word vector
   takes one plain SGD step whatever its number of n-grams. (fastText averages the
   rows in the forward pass and adds the full step to each row: the word vector
-  moves the same, but ours stays a sum, as the paper defines it.)
+  moves the same, but ours stays a sum, as the paper defines it.) A CBOW context
+  word's rows take ``CBOW_ROW_GAIN / n`` each, a row's summed step capped (`CBOW_ROW_GAIN`).
 * All predictions of a minibatch are computed from the matrices as they were at
   its start and the updates are summed (the trainer spreads a minibatch's centres
   over its chunk, so that they are nearly independent); an output row, and an
@@ -95,6 +96,19 @@ from ..errors import TrainingError
 
 #: At most this many of a row's updates in one minibatch count in full.
 MAX_SUMMED_UPDATES = 8
+
+#: CBOW: each row of a context word takes ``CBOW_ROW_GAIN / n`` of the word's step (``n`` its rows), where a
+#: skip-gram centre's rows take ``1 / n``, and a row's summed step in a minibatch is capped at
+#: `MAX_SUMMED_UPDATES` occurrences' worth (`_update_input`'s ``cap_shared_rows``). So a row that few words of
+#: the minibatch hold (a word's own row, a rare n-gram) learns 8x faster, and one that many share (``다>``) no
+#: faster than the cap lets it. Why: with ``1 / n`` CBOW's input rows learned too slowly. On NSMC (pre-cut,
+#: `bench_train` settings, lr 0.05, seed 0), syllable CBOW scored typo / conjugation hit@10 0.114 / 0.234 and
+#: probe 83.72%, below fastText's CBOW on unseen words (0.119 / 0.252); at lr 0.1 it scored 0.165 / 0.356 /
+#: 84.65%. A gain alone (2 to 8, no cap on shared rows) trained syllable but made jamo diverge in epoch 1: the
+#: shared n-gram rows took the summed stale steps of hundreds of words. With the cap, gain 8: syllable 0.271 /
+#: 0.508 / 85.08%, jamo 0.657 / 0.719 / 84.48% (against 0.491 / 0.387 / 83.38% before); gain 16 with the cap
+#: at 4 occurrences, or gain 8 with the cap at 16, diverged on jamo (RESULTS.md, issue 17, point 3).
+CBOW_ROW_GAIN = 8.0
 
 #: Hierarchical softmax: a node's summed step in one minibatch moves the score of any of its predictions by at
 #: most this much, were they all made from one input (`node_trust`). Why: see `node_trust`.
@@ -260,20 +274,23 @@ def bag_gradients(bags: InputBags, grad: torch.Tensor, grad_index: torch.Tensor 
     return torch.zeros(len(bags.counts), grad.shape[1], dtype=grad.dtype, device=grad.device).index_add_(0, bags.inverse, grad)
 
 
-def _update_input(input_matrix, bags: InputBags, word_grad, cap: int | None = None, cap_shared_rows: bool = False) -> None:
+def _update_input(
+    input_matrix, bags: InputBags, word_grad, cap: int | None = None, cap_shared_rows: bool = False, row_gain: float = 1.0
+) -> None:
     """Move each bag's word by ``word_grad`` (its occurrences' summed gradient, `bag_gradients`), capped at
-    ``cap`` occurrences' worth, split evenly over its rows.
+    ``cap`` occurrences' worth, split evenly over its rows, each row taking ``row_gain / n`` of it.
 
-    With ``cap_shared_rows``, a row is also capped at ``cap`` words' worth of steps: a row's load is the sum,
-    over the bags that hold it, of the bag's (capped) occurrences divided by its rows (a word's step is split
-    over its ``n`` rows, so each row takes ``1 / n`` of it). The device loop's large minibatches need this: at
-    4,096 centres an n-gram that hundreds of the minibatch's words share (jamo endings such as ``다>``) summed
-    their stale steps until training diverged (NSMC jamo, epoch 1); at the Hogwild loop's 1,024 they do not.
+    With ``cap_shared_rows``, a row is also capped at ``cap`` occurrences' worth of steps: a row's load is the
+    sum, over the bags that hold it, of the bag's (capped) occurrences times the share each of its rows takes
+    (``row_gain / n``). The device loop's large minibatches need this: at 4,096 centres an n-gram that hundreds
+    of the minibatch's words share (jamo endings such as ``다>``) summed their stale steps until training
+    diverged (NSMC jamo, epoch 1); at the Hogwild loop's 1,024 they do not. A ``row_gain`` above 1 needs it
+    always (`CBOW_ROW_GAIN` says why).
     """
     cap = cap or MAX_SUMMED_UPDATES
     counts, flat_rows, bag_lengths = bags.counts, bags.flat_rows, bags.bag_lengths
     worth = cap / counts.clamp(min=cap).to(word_grad.dtype)  # [bags]: the share of each occurrence that counts
-    per_row = worth / bag_lengths.clamp(min=1)
+    per_row = worth * row_gain / bag_lengths.clamp(min=1)
     word_grad = word_grad * per_row.unsqueeze(1)
     steps = word_grad.repeat_interleave(bag_lengths, dim=0, output_size=len(flat_rows))
     if cap_shared_rows:
@@ -453,10 +470,10 @@ def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
 def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     """One CBOW minibatch (the same arguments as `skipgram_step`).
 
-    The mean of the context words' vectors predicts each centre word; each context
-    word vector then moves by the full input gradient (word2vec's CBOW), split
-    evenly over its rows. (With `Batch.pair_weight`, an empty slot's context is a word without rows, whose
-    vector is zero: the loop draws it so.)
+    The mean of the context words' vectors predicts each centre word; each context word vector then moves by the
+    full input gradient (word2vec's CBOW), each of its ``n`` rows taking ``CBOW_ROW_GAIN / n`` of it, a row at most
+    `MAX_SUMMED_UPDATES` occurrences' worth. (With `Batch.pair_weight`, an empty slot's context is a word without
+    rows, whose vector is zero: the loop draws it so.)
     """
     input_matrix, output_matrix = parameters.input_matrix, parameters.output_matrix
     centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
@@ -484,5 +501,5 @@ def cbow_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
             output_matrix, hidden, centres, None, negatives, negative_weight, batch.lr, has_context
         )
     word_grad = bag_gradients(bags, hidden_grad, pair_centre)
-    _update_input(input_matrix, bags, word_grad, cap_shared_rows=batch.cap_shared_rows)
+    _update_input(input_matrix, bags, word_grad, cap_shared_rows=True, row_gain=CBOW_ROW_GAIN)
     return loss
