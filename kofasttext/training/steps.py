@@ -106,8 +106,8 @@ MAX_SUMMED_UPDATES = 8
 #: probe 83.72%, below fastText's CBOW on unseen words (0.119 / 0.252); at lr 0.1 it scored 0.165 / 0.356 /
 #: 84.65%. A gain alone (2 to 8, no cap on shared rows) trained syllable but made jamo diverge in epoch 1: the
 #: shared n-gram rows took the summed stale steps of hundreds of words. With the cap, gain 8: syllable 0.271 /
-#: 0.508 / 85.08%, jamo 0.657 / 0.719 / 84.48% (against 0.491 / 0.387 / 83.38% before); gain 16 with the cap
-#: at 4 occurrences, or gain 8 with the cap at 16, diverged on jamo (RESULTS.md, issue 17, point 3).
+#: 0.508 / 85.08%, jamo 0.657 / 0.719 / 84.48% (against 0.491 / 0.387 / 83.38% before); gain 16 with the same
+#: cap, or gain 8 with the cap at 16 occurrences, diverged on jamo (RESULTS.md, issue 17, point 3).
 CBOW_ROW_GAIN = 8.0
 
 #: Hierarchical softmax: a node's summed step in one minibatch moves the score of any of its predictions by at
