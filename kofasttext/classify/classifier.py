@@ -51,7 +51,7 @@ from ..model import Model
 from ..modelfile import expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
 from .data import check_labels, check_texts
-from .linear import fit_review_regression, has_word_output_rows, review_features
+from .linear import fit_review_regression, has_word_output_rows, review_features, stored_review_regression
 from .predictions import Predictions
 
 
@@ -614,9 +614,10 @@ class TextClassifier(Predictions):
                 classifier.linear_weight = float(config["linear_weight"])
                 if not 0 <= classifier.linear_weight <= 1:
                     raise ValueError(f"its linear_weight {classifier.linear_weight} is not between 0 and 1")
-                for v, model in enumerate(models):
-                    stored = _named_under(arrays, _model_prefix(v) + "linear.")
-                    classifier._regressions.append(LogisticRegression.from_arrays(stored, 4 * model.dim, len(classifier.classes)))
+                classifier._regressions = [
+                    stored_review_regression(arrays, _model_prefix(v) + "linear.", model, len(classifier.classes))
+                    for v, model in enumerate(models)
+                ]
             for member, state in enumerate(states):
                 view = views[classifier._view_of(member)]
                 rows, dim = len(view.tuned_rows), view.model.dim

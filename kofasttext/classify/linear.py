@@ -94,6 +94,12 @@ def fit_review_regression(
     return LogisticRegression.from_arrays(regression.arrays(), features.shape[1], classes), chosen_l2, cross_validation
 
 
+def stored_review_regression(arrays: dict, prefix: str, model: Model, classes: int) -> LogisticRegression:
+    """The regression on ``model``'s `review_features` that a file holds as the arrays named ``prefix`` + name."""
+    stored = {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
+    return LogisticRegression.from_arrays(stored, 4 * model.dim, classes)
+
+
 class LinearClassifier(Predictions):
     """Logistic regression on a model's review vectors (`review_features`), its L2 penalty cross-validated.
 
@@ -184,8 +190,7 @@ class LinearClassifier(Predictions):
             classifier.cross_validation = {
                 float(l2): {"loss": float(loss), "accuracy": float(accuracy)} for l2, loss, accuracy in config["cross_validation"]
             }
-            regression = {name[len("regression.") :]: a for name, a in arrays.items() if name.startswith("regression.")}
-            classifier.regression = LogisticRegression.from_arrays(regression, 4 * model.dim, len(classifier.classes))
+            classifier.regression = stored_review_regression(arrays, "regression.", model, len(classifier.classes))
         except (KeyError, TypeError, ValueError) as error:
             raise ModelFileError(f"{path} is damaged: {error}") from None
         return classifier

@@ -294,7 +294,9 @@ def _update_input(
     word_grad = word_grad * per_row.unsqueeze(1)
     steps = word_grad.repeat_interleave(bag_lengths, dim=0, output_size=len(flat_rows))
     if cap_shared_rows:
-        bag_load = occurrences(bags.inverse, len(counts)).to(word_grad.dtype) * per_row  # [bags]: what each row of a bag takes
+        # A bag's occurrences in the step: its word's count for distinct words; 1 for an occurrence bag (0: padding).
+        occurring = counts if bags.order is not None else occurrences(bags.inverse, len(counts))
+        bag_load = occurring.to(word_grad.dtype) * per_row  # [bags]: what each row of a bag takes
         row_load = bag_load.repeat_interleave(bag_lengths, output_size=len(flat_rows))  # [R]
         load = torch.zeros(input_matrix.shape[0], dtype=word_grad.dtype, device=word_grad.device)
         load.index_add_(0, flat_rows, row_load)
