@@ -113,7 +113,11 @@ def _add_train_parser(commands) -> None:
     )
     train.add_argument("--lr", type=float, default=0.05, help="learning rate at the start (falls linearly to 0)")
     train.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold (0: keep every token)")
-    train.add_argument("--threads", type=_positive_int, help="worker threads (default: the cores this process may use)")
+    train.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="worker threads, and processes reading a large corpus (default: the cores this process may use)",
+    )
     train.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="where the matrices live")
     train.add_argument(
         "--loop",

@@ -25,6 +25,7 @@ from kofasttext.training.steps import (
     cbow_step,
     distinct_words,
     skipgram_step,
+    totals_at,
 )
 
 #: Small but real: every test run trains in well under a second.
@@ -208,6 +209,17 @@ def test_frequent_row_updates_are_capped():
     assert target_share[:30].tolist() == [0.25] * 30 and negative_share[:2].tolist() == [0.25] * 2
     assert target_share[30:].tolist() == [1.0] * 3  # under the cap: exact
     assert negative_share[2].item() == 1.0
+
+
+def test_a_rows_total_is_summed_in_a_scratch_vector_whatever_it_held_before():
+    generator = torch.Generator().manual_seed(0)
+    for nrows in (5, 1000, 5):  # the second call of a size reuses the first's vector, garbage and all
+        index = torch.randint(nrows, (300,), generator=generator)
+        values = torch.rand(300, generator=generator)
+        expected = torch.zeros(nrows).index_add_(0, index, values).index_select(0, index)
+        assert torch.equal(totals_at(index, values, nrows), expected)
+    ones = torch.ones(4, dtype=torch.float64)
+    assert totals_at(torch.tensor([2, 2, 0, 2]), ones, 3).tolist() == [3.0, 3.0, 1.0, 3.0]  # another dtype
 
 
 def test_distinct_words_group_the_occurrences_and_sum_their_gradients():

@@ -45,6 +45,7 @@ import numpy as np
 from .. import pretokenizers
 from ..corpus import check_text, encode_with_progress, fit_pretokenizer
 from ..corpus.cooccurrence import cooccurrence_counts
+from ..environment import available_cores
 from ..errors import CorpusError, ModelFileError, UsageError
 from ..modelfile import ContainerFile, expect_kind, read_model_file, write_model_file
 from ..progress import Progress, format_duration
@@ -155,7 +156,7 @@ def train_ppmi(
         check_text(corpus_path)
     try:
         words = fit_pretokenizer(pretokenizers.create(pretokenizer), corpus_path, column, int(seed), bar)
-        corpus = encode_with_progress(corpus_path, min_count, column, words, bar)
+        corpus = encode_with_progress(corpus_path, min_count, column, words, bar, workers=available_cores())
         nwords = len(corpus.vocab)
         if dim > nwords:
             raise UsageError(f"dim={dim} is more than the {nwords} words of the vocabulary; lower dim or min_count")

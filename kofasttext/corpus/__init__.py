@@ -4,6 +4,7 @@
   is text at all (`check_text`);
 - `encode`: the vocabulary and the corpus as one int32 array of word ids (`encode_corpus`), in one streaming
   read, and the pretokeniser fitted to a corpus when it learns from one (`fit_pretokenizer`);
+- `parallel`: that read's decoding and splitting on worker processes, for a large plain-text corpus;
 - `cache`: the encoded corpus kept beside the input and reused while nothing changed;
 - `prepare`: many source files (.txt, .gz, .jsonl) into one normalised corpus (`prepare_corpus`).
 

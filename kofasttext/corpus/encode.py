@@ -35,6 +35,7 @@ from ..pretokenizers import Pretokenizer, create
 from ..progress import Progress, format_count, format_duration
 from ..vocab import Vocabulary
 from .cache import cache_key, cache_paths, load_cache, store_cache
+from .parallel import parallel_counting, split_blocks
 from .read import ReadStats, iter_lines
 
 
@@ -175,11 +176,16 @@ class _IdCounter:
     def __len__(self) -> int:
         return len(self.index)
 
-    def add(self, words: list[str]) -> np.ndarray:
-        """Count ``words`` and give their provisional ids."""
+    def add(self, words: list[str], block_ids: np.ndarray | None = None) -> np.ndarray:
+        """Count some tokens and give their provisional ids: ``words``, every token; or with ``block_ids`` (a
+        `parallel.SplitBlock`), the distinct words of a block in order of first appearance, and each token's
+        index into them."""
         ids = np.fromiter(map(self.index.__getitem__, words), dtype=np.int32, count=len(words))
         if len(self.index) > len(self.counts):
             self.counts = np.concatenate([self.counts, np.zeros(max(len(self.counts), len(self.index)), np.int64)])
+        if block_ids is not None:  # ids are the block's distinct words'
+            self.counts[ids] += np.bincount(block_ids, minlength=len(ids))
+            return ids[block_ids]
         # np.unique costs the batch's size, where a bincount would cost the number of distinct words so far.
         seen, times = np.unique(ids, return_counts=True)
         self.counts[seen] += times
@@ -197,8 +203,12 @@ def count_words(
     on_progress: Callable[[ReadStats], None] | None = None,
     max_words: int = MAX_DISTINCT_WORDS,
     record: ProvisionalText | None = None,
+    workers: int = 1,
 ) -> tuple[list[str], np.ndarray, int]:
     """Pass 1: the distinct words in order of first appearance, their counts (int64) and the final ``min_reduce``.
+
+    With ``workers`` above 1, a large plain-text corpus is decoded and split by that many worker processes
+    (`parallel`), with the same result.
 
     Words are counted by provisional id (`_IdCounter`), and ``record``, when given,
     gets every token's provisional id and every line's length, so that the text
@@ -213,39 +223,46 @@ def count_words(
     by_id: _IdCounter | None = _IdCounter()
     by_word: dict[str, int] = {}  # after the first reduce step
     min_reduce = 1
-    tokens = 0
-    batch: list[list[str]] = []
 
-    def count_batch() -> None:
-        nonlocal by_id, by_word, min_reduce, tokens
-        words = list(chain.from_iterable(batch))
-        tokens += len(words)
+    def count(words: list[str], lengths: np.ndarray, block_ids: np.ndarray | None = None) -> None:
+        """Count whole lines: ``words`` their tokens, or with ``block_ids`` their distinct words (`_IdCounter.add`)."""
+        nonlocal by_id, by_word, min_reduce
+        stats.tokens += int(lengths.sum())
         if by_id is not None:
-            ids = by_id.add(words)
+            ids = by_id.add(words, block_ids)
             if record is not None:
-                record.append(ids, _line_lengths(batch))
+                record.append(ids, lengths)
             if len(by_id) <= max_words:
                 return
             by_word, by_id = by_id.by_word(), None
             if record is not None:
                 record.abandon()
-        else:
+        elif block_ids is None:
             _count_elements(by_word, words)
+        else:
+            for word, times in zip(words, np.bincount(block_ids, minlength=len(words)).tolist()):
+                by_word[word] = by_word.get(word, 0) + times
         while len(by_word) > max_words:
             min_reduce += 1
             by_word = _reduce(by_word, min_reduce)
 
     stats.phase = "counting"
-    for done, line_words in enumerate(pretokenizer.split_many(iter_lines(path, column, stats)), start=1):
-        batch.append(line_words)
-        if len(batch) >= _COUNT_BATCH_LINES:
-            count_batch()
-            batch = []
-        if on_progress is not None and done % _PROGRESS_LINES == 0:
-            stats.tokens = tokens + sum(map(len, batch))
-            on_progress(stats)
-    count_batch()
-    stats.tokens = tokens
+    stats.tokens = 0
+    if parallel_counting(path, column, pretokenizer, workers):
+        for block in split_blocks(path, workers, stats):
+            count(block.words, block.lengths, block.ids)
+            if on_progress is not None:
+                on_progress(stats)
+    else:
+        batch: list[list[str]] = []
+        for done, line_words in enumerate(pretokenizer.split_many(iter_lines(path, column, stats)), start=1):
+            batch.append(line_words)
+            if len(batch) >= _COUNT_BATCH_LINES:
+                count(list(chain.from_iterable(batch)), _line_lengths(batch))
+                batch = []
+            if on_progress is not None and done % _PROGRESS_LINES == 0:
+                on_progress(stats)
+        count(list(chain.from_iterable(batch)), _line_lengths(batch))
     if by_id is not None:
         return list(by_id.index), by_id.counts[: len(by_id)], min_reduce
     return list(by_word), np.fromiter(by_word.values(), dtype=np.int64, count=len(by_word)), min_reduce
@@ -356,6 +373,7 @@ def encode_corpus(
     pretokenizer: Pretokenizer | str | None = None,
     cache: bool = True,
     max_words: int = MAX_DISTINCT_WORDS,
+    workers: int = 1,
 ) -> EncodedCorpus:
     """Build the vocabulary of ``path`` and encode it as word ids, reading the text once.
 
@@ -398,6 +416,10 @@ def encode_corpus(
         Reuse and write the cache file (default True).
     max_words : int
         The most distinct words counting keeps before reducing (see above).
+    workers : int
+        Worker processes that decode and split a large plain-text corpus for the
+        whitespace pretokeniser (`kofasttext.corpus.parallel`; default 1: none, the
+        calling process does it). The result is the same.
 
     Examples
     --------
@@ -416,7 +438,7 @@ def encode_corpus(
     stats = ReadStats()
     record = ProvisionalText([os.path.dirname(target) for target in targets])
     try:
-        vocab, final_ids = _vocabulary(path, column, pretokenizer, stats, on_progress, min_count, max_words, record)
+        vocab, final_ids = _vocabulary(path, column, pretokenizer, stats, on_progress, min_count, max_words, record, workers)
 
         def write_tokens(tokens_out, starts_out) -> tuple[int, int]:
             writer = _TokenWriter(tokens_out, starts_out)
@@ -438,11 +460,12 @@ def encode_corpus(
 
 
 def _vocabulary(
-    path, column, pretokenizer, stats: ReadStats, on_progress, min_count: int, max_words: int, record: ProvisionalText
+    path, column, pretokenizer, stats: ReadStats, on_progress, min_count: int, max_words: int, record: ProvisionalText,
+    workers: int,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Pass 1, the vocabulary it gives and the final id of each provisional id; what reading found goes into
     ``stats.warnings``."""
-    words, counts, min_reduce = count_words(path, column, pretokenizer, stats, on_progress, max_words, record)
+    words, counts, min_reduce = count_words(path, column, pretokenizer, stats, on_progress, max_words, record, workers)
     if stats.invalid_utf8_lines:
         stats.warnings.append(f"{stats.invalid_utf8_lines} lines had invalid UTF-8 bytes (replaced by U+FFFD)")
     if stats.nul_lines:
@@ -496,11 +519,18 @@ def fit_pretokenizer(pretokenizer: Pretokenizer, path: str, column, seed: int, b
     return fitted
 
 
-def encode_with_progress(path: str, min_count: int, column, pretokenizer: Pretokenizer, bar: Progress) -> EncodedCorpus:
+def encode_with_progress(
+    path: str, min_count: int, column, pretokenizer: Pretokenizer, bar: Progress, workers: int = 1
+) -> EncodedCorpus:
     """`encode_corpus` (cached) with its progress, its warnings and a closing summary on ``bar``."""
     started = time.monotonic()
     corpus = encode_corpus(
-        path, min_count, column, on_progress=lambda stats: bar.update(_read_progress(path, stats)), pretokenizer=pretokenizer
+        path,
+        min_count,
+        column,
+        on_progress=lambda stats: bar.update(_read_progress(path, stats)),
+        pretokenizer=pretokenizer,
+        workers=workers,
     )
     if corpus.cache_hit:
         bar.message(f"reusing the encoded corpus cached in {corpus.cache_path}")

@@ -36,6 +36,9 @@ TEXT_SAMPLE_BYTES = 1 << 20
 MAX_NOT_TEXT_SHARE = 0.20
 #: The longest line read; a module attribute (read at call time) so that tests can lower it.
 MAX_LINE_BYTES = 64 << 20
+#: Bytes read at a time: lines are cut from blocks of whole lines and decoded a block at a time (`decode_block`).
+READ_BLOCK_BYTES = 1 << 20
+UTF8_BOM = b"\xef\xbb\xbf"
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
@@ -104,8 +107,8 @@ def decode_line(raw: bytes, first: bool = False) -> tuple[str, bool]:
     """One line of a file as text without its line end, and whether it was valid
     UTF-8 (invalid bytes become U+FFFD rather than failing the whole file). The
     first line of a file may start with a UTF-8 byte-order mark, which is dropped."""
-    if first and raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    if first and raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
     try:
         return raw.decode("utf-8").rstrip("\r\n"), True
     except UnicodeDecodeError:
@@ -132,44 +135,85 @@ def iter_lines(path: str, column: str | int | None = None, stats: ReadStats | No
     is_tsv = path.lower().endswith(TSV_SUFFIXES)
     if column is not None and not is_tsv:
         raise CorpusError(f"--column is for .tsv files; {path} is read as plain text")
+    column_index = None
+    number = 0  # lines of the file read so far
+    for raw in raw_blocks(path):
+        lines, invalid, nul = decode_block(raw, first=number == 0)
+        stats.invalid_utf8_lines += invalid
+        stats.nul_lines += nul
+        for line in lines:
+            number += 1
+            if is_tsv:
+                cells = line.split("\t")
+                if column_index is None:
+                    column_index = _tsv_column(path, cells, column)
+                    continue
+                if column_index >= len(cells):
+                    raise CorpusError(
+                        f"{path} line {number} has {len(cells)} columns; column {column!r} needs {column_index + 1}"
+                    )
+                line = cells[column_index]
+            stats.lines += 1
+            yield line
+
+
+def raw_blocks(path: str) -> Iterator[bytes]:
+    """The bytes of ``path`` (decompressed), in blocks of whole lines of about `READ_BLOCK_BYTES`: each block
+    ends with a line end, but the file's last when the file has none. A line longer than `MAX_LINE_BYTES` is a
+    `CorpusError` before it is held whole."""
+    limit = MAX_LINE_BYTES
+    size = min(READ_BLOCK_BYTES, limit + 1)  # so that a line read whole within one read is within the bound
+    held: list[bytes] = []  # the start of a line not yet ended
+    held_bytes = lines = 0  # its length; the lines ended so far
     try:
         with _open_binary(path) as handle:
-            column_index = None
-            for number, raw in enumerate(_bounded_lines(handle, path), start=1):
-                line, valid = decode_line(raw, first=number == 1)
-                stats.invalid_utf8_lines += not valid
-                if "\x00" in line:
-                    stats.nul_lines += 1
-                if is_tsv:
-                    cells = line.split("\t")
-                    if column_index is None:
-                        column_index = _tsv_column(path, cells, column)
-                        continue
-                    if column_index >= len(cells):
-                        raise CorpusError(
-                            f"{path} line {number} has {len(cells)} columns; column {column!r} needs {column_index + 1}"
-                        )
-                    line = cells[column_index]
-                stats.lines += 1
-                yield line
+            while data := handle.read(size):
+                first_end = data.find(b"\n")
+                if held_bytes + (len(data) if first_end < 0 else first_end) > limit:
+                    raise CorpusError(
+                        f"{path} line {lines + 1:,} is longer than {limit:,} bytes: a corpus has one document per line"
+                    )
+                if first_end < 0:
+                    held.append(data)
+                    held_bytes += len(data)
+                    continue
+                end = data.rfind(b"\n") + 1
+                block = b"".join([*held, data[:end]])
+                held, held_bytes = [data[end:]], len(data) - end
+                lines += block.count(b"\n")
+                yield block
+            if held_bytes:
+                yield b"".join(held)
     except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise CorpusError(f"cannot read {path}: {error}") from None
 
 
-def _bounded_lines(handle, path: str) -> Iterator[bytes]:
-    """The lines of ``handle``, each read with a bound so that a file without line ends is never held whole."""
-    limit = MAX_LINE_BYTES
-    number = 0
-    while True:
-        raw = handle.readline(limit + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > limit and not raw.endswith(b"\n"):
-            raise CorpusError(
-                f"{path} line {number:,} is longer than {limit:,} bytes: a corpus has one document per line"
-            )
-        yield raw
+def decode_block(raw: bytes, first: bool = False) -> tuple[list[str], int, int]:
+    """The lines of a block of whole lines (`raw_blocks`) as text without their line ends, and how many of
+    them had invalid UTF-8 and NUL bytes. ``first``: the block starts the file (a byte-order mark is dropped).
+
+    A block is decoded at once (one C call, where a call per line was a tenth of the time of counting NSMC's
+    words); only a block with invalid UTF-8 is decoded a line at a time (`decode_line`), so that each bad
+    line is counted and its bad bytes alone replaced.
+
+    Examples
+    --------
+    >>> decode_block("재밌다\\r\\n최고\\n".encode())
+    (['재밌다', '최고'], 0, 0)
+    """
+    if first and raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    try:
+        lines, invalid = raw.decode("utf-8").split("\n"), 0
+    except UnicodeDecodeError:
+        decoded = [decode_line(piece) for piece in raw.split(b"\n")]
+        lines, invalid = [line for line, _ in decoded], sum(not valid for _, valid in decoded)
+    if lines[-1] == "":  # after the last line end (or an empty block)
+        lines.pop()
+    if b"\r" in raw:
+        lines = [line.rstrip("\r") for line in lines]
+    nul = sum("\x00" in line for line in lines) if b"\x00" in raw else 0
+    return lines, invalid, nul
 
 
 def _tsv_column(path: str, header: list[str], column: str | int | None) -> int:

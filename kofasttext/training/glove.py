@@ -55,6 +55,7 @@ import torch.nn.functional as F
 from .. import pretokenizers
 from ..corpus import check_text, encode_with_progress, fit_pretokenizer
 from ..corpus.cooccurrence import cooccurrence_counts
+from ..environment import available_cores
 from ..errors import CorpusError, TrainingError, UsageError
 from ..model import Model
 from ..progress import Progress, format_duration
@@ -177,7 +178,7 @@ def train_glove(
     try:
         words = fit_pretokenizer(pretokenizers.create(pretokenizer), corpus_path, column, seed, bar)
         scheme = scheme.with_extra(words.extra_subwords)
-        corpus = encode_with_progress(corpus_path, min_count, column, words, bar)
+        corpus = encode_with_progress(corpus_path, min_count, column, words, bar, workers=threads or available_cores())
         nwords = len(corpus.vocab)
         counting = time.monotonic()
         first, second, counts = cooccurrence_counts(

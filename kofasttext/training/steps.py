@@ -87,6 +87,7 @@ These choices are tested in ``tests/test_hs.py``.
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import torch
@@ -298,10 +299,30 @@ def _update_input(
         occurring = counts if bags.order is not None else occurrences(bags.inverse, len(counts))
         bag_load = occurring.to(word_grad.dtype) * per_row  # [bags]: what each row of a bag takes
         row_load = bag_load.repeat_interleave(bag_lengths, output_size=len(flat_rows))  # [R]
-        load = torch.zeros(input_matrix.shape[0], dtype=word_grad.dtype, device=word_grad.device)
-        load.index_add_(0, flat_rows, row_load)
-        steps *= (cap / load.clamp(min=cap)).index_select(0, flat_rows).unsqueeze(1)
+        load = totals_at(flat_rows, row_load, input_matrix.shape[0])  # [R]
+        steps *= (cap / load.clamp(min=cap)).unsqueeze(1)
     input_matrix.index_add_(0, flat_rows, steps)
+
+
+_scratch = threading.local()
+
+
+def totals_at(index: torch.Tensor, values: torch.Tensor, nrows: int) -> torch.Tensor:
+    """[len(index)]: for each entry of ``index`` (rows ``< nrows``), the sum of ``values`` over the entries with
+    its row: a row's load in a minibatch, read back where the minibatch uses it.
+
+    Summed in this thread's scratch vector of ``nrows`` values, of which only the indexed entries are zeroed
+    and read: a fresh ``torch.zeros(nrows)`` per step, 8 MB for the input matrix's 2.1M rows at the default
+    bucket, cost 3.2 ms a step against 0.9 ms for the ~150K entries of a CBOW minibatch's rows, and a bincount
+    over the 85K output rows of NSMC 1.0 ms against 0.1 ms (one thread).
+    """
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    key = (nrows, values.dtype, values.device)
+    if key not in buffers:
+        if len(buffers) >= 4:  # a thread that trains model after model keeps the last few sizes, not all
+            buffers.clear()
+        buffers[key] = torch.empty(nrows, dtype=values.dtype, device=values.device)
+    return buffers[key].index_fill_(0, index, 0).index_add_(0, index, values).index_select(0, index)
 
 
 def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) -> list[torch.Tensor]:
@@ -316,9 +337,9 @@ def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) ->
     and frequent rows stable.
     """
     cap = cap or MAX_SUMMED_UPDATES
-    counts = occurrences(torch.cat(indices), nrows)
-    scale = cap / counts.clamp(min=cap).to(torch.float32)
-    return [scale.index_select(0, index) for index in indices]
+    index = torch.cat(indices)
+    counts = totals_at(index, torch.ones(len(index), device=index.device), nrows)
+    return list((cap / counts.clamp(min=cap)).split([len(part) for part in indices]))
 
 
 def _update_output(output_matrix, inputs, targets, target_input, negatives, negative_weight, lr, target_weight=None):
@@ -436,8 +457,8 @@ def node_trust(nrows: int, counted_nodes, inputs, node_input, share, lr: float) 
     negative, never by every pair below it as a node near the root is.
     """
     squared = (inputs * inputs).sum(1).index_select(0, node_input) * share  # [S]
-    load = torch.zeros(nrows, dtype=inputs.dtype, device=inputs.device).index_add_(0, counted_nodes, squared)
-    return (MAX_NODE_SCORE_STEP / (lr * load).clamp(min=MAX_NODE_SCORE_STEP)).index_select(0, counted_nodes)
+    load = totals_at(counted_nodes, squared, nrows)
+    return MAX_NODE_SCORE_STEP / (lr * load).clamp(min=MAX_NODE_SCORE_STEP)
 
 
 def _pairs_per_centre(batch: Batch, slots: torch.Tensor | None = None) -> torch.Tensor:

@@ -98,7 +98,7 @@ def train(
         minibatch's updates are all computed from the matrices as they were at its start.
     threads : int, optional
         Worker threads (default: the cores this process may use; under torchrun, those cores shared among the
-        machine's ranks). With
+        machine's ranks), and the worker processes that read a large plain-text corpus (`corpus.parallel`). With
         ``threads=1`` a seed gives bit-identical vectors on every run; with more,
         the interleaving of updates varies, and so do results, within noise.
     device : {"cpu", "cuda"}
@@ -191,7 +191,7 @@ def train(
             check_text(corpus_path)
         pretokenizer_ = fit_pretokenizer(pretokenizer_, corpus_path, column, options["seed"], bar)
         scheme = scheme.with_extra(pretokenizer_.extra_subwords)
-        corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer_, bar)
+        corpus = encode_with_progress(corpus_path, options["min_count"], column, pretokenizer_, bar, workers=cores)
         if previous is not None and previous.words != corpus.vocab.words:
             raise CorpusError(f"{corpus_path} is not the corpus {checkpoint} was trained on (its vocabulary differs)")
         end_of_lines = loops.end_of_line_count(corpus)
