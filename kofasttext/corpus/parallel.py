@@ -34,6 +34,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
+from typing import NoReturn
 
 import numpy as np
 
@@ -47,8 +48,13 @@ from .read import TSV_SUFFIXES, ReadStats, decode_block, raw_blocks
 PARALLEL_MIN_BYTES = 4 << 20
 _REQUEST = struct.Struct("<2q")
 _ANSWER = struct.Struct("<5q")
-# Not ``-m`` this module: the package imports it first, and running it again as __main__ would load it twice.
-_WORKER_CODE = f"import sys; from {__name__} import _serve; _serve(sys.stdin.buffer, sys.stdout.buffer)"
+# The worker imports this very package, wherever the caller found it (not ``-m`` this module: the package
+# imports it first, and running it again as __main__ would load it twice).
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_WORKER_CODE = (
+    f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); from {__name__} import _serve; "
+    "_serve(sys.stdin.buffer, sys.stdout.buffer)"
+)
 
 
 @dataclass
@@ -92,13 +98,9 @@ class _Worker:
     """One worker process, with a file for what it says on stderr (read when it fails)."""
 
     def __init__(self):
-        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = dict(os.environ)
-        # The worker imports this very package, wherever the caller found it.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
         self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env
+            [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors
         )
 
     def send(self, raw: bytes, first: bool) -> None:
@@ -122,7 +124,7 @@ class _Worker:
         lengths = np.frombuffer(body, dtype="<i8", count=nlines, offset=words_bytes + 4 * ntokens)
         return SplitBlock(words, ids, lengths), nlines, invalid, nul
 
-    def fail(self):
+    def fail(self) -> NoReturn:
         self.process.kill()
         self.process.wait()
         self.errors.seek(0)
