@@ -127,3 +127,6 @@ def test_workers_are_stopped_when_the_caller_stops(write_corpus, parallel_always
     next(blocks)
     blocks.close()
     assert len(started) == 2 and all(worker.process.poll() is not None for worker in started)
+    started.clear()
+    assert sum(len(block.ids) for block in parallel.split_blocks(path, 64, ReadStats())) > 0
+    assert len(started) == parallel.MAX_WORKERS  # however many cores the caller has

@@ -200,6 +200,30 @@ def test_cbow_rows_take_the_gain_and_a_row_many_context_words_share_is_capped():
     assert torch.allclose(step[k + 1], torch.zeros(dim))  # the centre's input row is not a context
 
 
+@pytest.mark.parametrize("cap_shared_rows", [False, True])
+def test_input_steps_added_in_chunks_give_the_whole_minibatch_s_result(monkeypatch, cap_shared_rows):
+    from kofasttext.training import steps
+
+    generator = torch.Generator().manual_seed(1)
+    nwords, nrows, dim = 300, 500, 8
+    lengths = torch.randint(1, 30, (nwords,), generator=generator)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cumsum(lengths, 0)])
+    rows = torch.randint(nrows, (int(offsets[-1]),), generator=generator)
+    words = torch.randint(nwords, (400,), generator=generator)
+    bags = distinct_words(words, offsets, rows)
+    grad = torch.randn(len(bags.counts), dim, generator=generator)
+    start = torch.randn(nrows, dim, generator=generator)
+    results = []
+    for chunk_rows in (10**9, 50, 7):  # one chunk, then many (a chunk holds whole bags)
+        monkeypatch.setattr(steps, "INPUT_STEP_ROWS", chunk_rows)
+        matrix = start.clone()
+        steps._update_input(matrix, bags, grad, cap_shared_rows=cap_shared_rows, row_gain=3.0)
+        results.append(matrix)
+    assert len(steps._bag_chunks(bags, start.device)) > 20
+    assert not torch.equal(results[0], start)
+    assert torch.equal(results[1], results[0]) and torch.equal(results[2], results[0])  # the same sums in the same order
+
+
 def test_frequent_row_updates_are_capped():
     """A row hit k > MAX_SUMMED_UPDATES times in one batch gets cap/k of the summed step."""
     targets = torch.tensor([0] * 30 + [1] * 3)
