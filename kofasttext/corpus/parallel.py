@@ -63,11 +63,14 @@ _WORKER_CODE = (
 @dataclass
 class SplitBlock:
     """A block of whole lines, split: its distinct ``words`` in order of first appearance, each token's index
-    into them (``ids``, int32) and each line's number of words (``lengths``, int64)."""
+    into them (``ids``, int32), each line's number of words (``lengths``, int64), and how many of its lines had
+    invalid UTF-8 and NUL bytes."""
 
     words: list[str]
     ids: np.ndarray
     lengths: np.ndarray
+    invalid_utf8_lines: int = 0
+    nul_lines: int = 0
 
 
 def parallel_counting(path: str, column, pretokenizer: Pretokenizer, workers: int) -> bool:
@@ -84,8 +87,8 @@ def parallel_counting(path: str, column, pretokenizer: Pretokenizer, workers: in
     )
 
 
-def split_block(raw: bytes, first: bool) -> tuple[SplitBlock, int, int]:
-    """One block of whole lines decoded and split, and its lines with invalid UTF-8 and with NUL bytes."""
+def split_block(raw: bytes, first: bool) -> SplitBlock:
+    """One block of whole lines decoded and split."""
     lines, invalid, nul = decode_block(raw, first)
     words_per_line = list(map(split_words, lines))
     lengths = np.fromiter(map(len, words_per_line), dtype=np.int64, count=len(lines))
@@ -94,7 +97,7 @@ def split_block(raw: bytes, first: bool) -> tuple[SplitBlock, int, int]:
     ids = np.fromiter(
         map(index.__getitem__, chain.from_iterable(words_per_line)), dtype=np.int32, count=int(lengths.sum())
     )
-    return SplitBlock(list(index), ids, lengths), invalid, nul
+    return SplitBlock(list(index), ids, lengths, invalid, nul)
 
 
 class _Worker:
@@ -113,8 +116,8 @@ class _Worker:
         except BrokenPipeError:
             self.fail()
 
-    def receive(self) -> tuple[SplitBlock, int, int, int]:
-        """The answer to the oldest block sent: the block, and its lines, invalid-UTF-8 lines and NUL lines."""
+    def receive(self) -> SplitBlock:
+        """The answer to the oldest block sent."""
         header = self.process.stdout.read(_ANSWER.size)
         if len(header) < _ANSWER.size:
             self.fail()
@@ -125,7 +128,7 @@ class _Worker:
         words = body[:words_bytes].decode("utf-8").split("\n") if words_bytes else []
         ids = np.frombuffer(body, dtype="<i4", count=ntokens, offset=words_bytes)
         lengths = np.frombuffer(body, dtype="<i8", count=nlines, offset=words_bytes + 4 * ntokens)
-        return SplitBlock(words, ids, lengths), nlines, invalid, nul
+        return SplitBlock(words, ids, lengths, invalid, nul)
 
     def fail(self) -> NoReturn:
         self.process.kill()
@@ -166,10 +169,10 @@ def split_blocks(path: str, workers: int, stats: ReadStats) -> Iterator[SplitBlo
         waiting: deque[_Worker] = deque()  # a worker per block sent and not yet taken back, oldest first
 
         def take() -> SplitBlock:
-            block, nlines, invalid, nul = waiting.popleft().receive()
-            stats.lines += nlines
-            stats.invalid_utf8_lines += invalid
-            stats.nul_lines += nul
+            block = waiting.popleft().receive()
+            stats.lines += len(block.lengths)
+            stats.invalid_utf8_lines += block.invalid_utf8_lines
+            stats.nul_lines += block.nul_lines
             return block
 
         for number, raw in enumerate(raw_blocks(path)):
@@ -193,9 +196,11 @@ def _serve(requests, answers) -> None:
     while header := requests.read(_REQUEST.size):
         size, first = _REQUEST.unpack(header)
         raw = requests.read(size)
-        block, invalid, nul = split_block(raw, bool(first))
+        block = split_block(raw, bool(first))
         words = "\n".join(block.words).encode("utf-8")
-        answers.write(_ANSWER.pack(len(words), len(block.ids), len(block.lengths), invalid, nul))
+        answers.write(
+            _ANSWER.pack(len(words), len(block.ids), len(block.lengths), block.invalid_utf8_lines, block.nul_lines)
+        )
         answers.write(words)
         answers.write(block.ids.astype("<i4", copy=False).tobytes())
         answers.write(block.lengths.astype("<i8", copy=False).tobytes())
