@@ -271,6 +271,12 @@ def _add_classify_parser(commands) -> None:
         help="also fit the linear classifier on each --vectors model and mix it with the networks, its weight chosen "
         "on held-out texts (about +0.5 points on NSMC at 15,000 labelled texts)",
     )
+    fit.add_argument(
+        "--review-networks",
+        type=int,
+        help="with --with-linear: feed-forward networks fitted on each model's review vectors beside its regression, "
+        "mixed in with it (0: the regression alone; default: 2)",
+    )
     fit.add_argument("--epochs", type=_positive_int, help="passes over the training file (default: 3)")
     fit.add_argument(
         "--schedule",
@@ -633,6 +639,8 @@ def _classify(args) -> None:
         raise UsageError(
             "--linear fits no network: --random-init, --epochs, --members, --schedule and --with-linear do not apply"
         )
+    if args.review_networks is not None and not args.with_linear:
+        raise UsageError("--review-networks goes with --with-linear (the networks are part of its mix)")
     if args.with_linear and args.random_init:
         raise UsageError("--with-linear reads the pretrained vectors: it does not go with --random-init")
     if args.linear and len(args.vectors) > 1:
@@ -651,6 +659,8 @@ def _classify(args) -> None:
             "schedule": args.schedule,
             "linear": args.with_linear,
         }
+        if args.review_networks is not None:
+            settings["review_networks"] = args.review_networks
         if args.epochs:
             settings["epochs"] = args.epochs
         models = [load(path) for path in args.vectors]

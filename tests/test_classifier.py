@@ -192,14 +192,16 @@ def test_linear_mixes_a_regression_per_model_weighted_by_the_lowest_held_out_cro
     losses = {float(w): loss for w, loss in record["holdout_loss"].items()}
     assert set(losses) == set(LINEAR_WEIGHTS) and mixed.linear_weight == min(losses, key=lambda w: (losses[w], w))
     assert mixed.holdout_accuracy == record["holdout_accuracy"]
-    assert len(mixed._regressions) == 2
+    # Per model its regression and the default two feed-forward networks, all counted alike in the review side.
+    assert [[type(m).__name__ for m in models] for models in mixed._review_models] == [
+        ["LogisticRegression", "ReviewNetwork", "ReviewNetwork"]
+    ] * 2
     queries = ["김치 비", "처음보는 단어", "눈 라면 바람"]
     networks = mixed._probabilities(range(2), [view.encode(queries, mixed.settings.max_words) for view in mixed._views])
-    regressions = np.mean(
-        [r.probabilities(review_features(m, queries)) for r, m in zip(mixed._regressions, [first, second])], axis=0
-    )
+    features = [review_features(model, queries) for model in (first, second)]
+    review = np.mean([m.probabilities(f) for models, f in zip(mixed._review_models, features) for m in models], axis=0)
     w = mixed.linear_weight
-    np.testing.assert_allclose(mixed.predict_proba(queries), (1 - w) * networks + w * regressions, rtol=1e-6)
+    np.testing.assert_allclose(mixed.predict_proba(queries), (1 - w) * networks + w * review, rtol=1e-6)
     mixed.linear_weight = 0.5  # the fit may choose 0 on so easy a task; the file must keep the regressions anyway
     path = tmp_path / "mixed.clf"
     mixed.save(str(path))
@@ -209,7 +211,7 @@ def test_linear_mixes_a_regression_per_model_weighted_by_the_lowest_held_out_cro
     assert not np.allclose(mixed.predict_proba(queries), networks)
 
 
-@pytest.mark.parametrize("damage", ["weight", "regression"])
+@pytest.mark.parametrize("damage", ["weight", "regression", "review network"])
 def test_a_mixed_file_with_a_bad_weight_or_no_regression_is_damaged(tmp_path, damage):
     from kofasttext.modelfile import read_model_file, write_model_file
 
@@ -220,17 +222,40 @@ def test_a_mixed_file_with_a_bad_weight_or_no_regression_is_damaged(tmp_path, da
     arrays = {name: np.array(a) for name, a in arrays.items()}
     if damage == "weight":
         config["linear_weight"] = 1.5
-    else:
+    elif damage == "regression":
         del arrays["linear.weight"]
+    else:
+        arrays["review2.hidden_weight"] = arrays["review2.hidden_weight"][:, :3]
     write_model_file(path, kind, config, words, arrays)
     with pytest.raises(ModelFileError, match="damaged"):
         TextClassifier.load(path)
 
 
+def test_a_mixed_file_from_before_the_review_networks_loads_with_its_regressions_alone(tmp_path):
+    from kofasttext.modelfile import read_model_file, write_model_file
+
+    texts, labels = topic_texts(60, seed=4)
+    path = str(tmp_path / "old.clf")
+    mixed = TextClassifier(topic_model(), linear=True, review_networks=0, **FAST).fit(texts, labels, progress=False)
+    mixed.save(path)
+    kind, config, words, arrays = read_model_file(path)
+    del config["settings"]["review_networks"]  # what such a file holds
+    write_model_file(path, kind, config, words, {name: np.array(a) for name, a in arrays.items()})
+    loaded = TextClassifier.load(path)
+    assert loaded.settings.review_networks == 0 and [len(models) for models in loaded._review_models] == [1]
+    queries = ["김치 비", "눈 라면 바람"]
+    np.testing.assert_allclose(loaded.predict_proba(queries), mixed.predict_proba(queries), rtol=1e-6)
+
+
+def test_review_networks_must_not_be_negative():
+    with pytest.raises(UsageError, match="review_networks"):
+        TextClassifier(topic_model(), linear=True, review_networks=-1)
+
+
 def test_linear_chooses_epochs_and_weight_on_the_two_halves_of_the_held_out_texts(monkeypatch):
     texts, labels = topic_texts(160, seed=4)
     seen = {}
-    original_accuracy, original_fit_regressions = TextClassifier._accuracy, TextClassifier._fit_regressions
+    original_accuracy, original_fit_review_models = TextClassifier._accuracy, TextClassifier._fit_review_models
     monkeypatch.setattr(
         TextClassifier,
         "_accuracy",
@@ -238,9 +263,9 @@ def test_linear_chooses_epochs_and_weight_on_the_two_halves_of_the_held_out_text
     )
     monkeypatch.setattr(
         TextClassifier,
-        "_fit_regressions",
+        "_fit_review_models",
         lambda self, x, t, train, held, enc: (
-            seen.update(mix=set(held), train=set(train)) or original_fit_regressions(self, x, t, train, held, enc)
+            seen.update(mix=set(held), train=set(train)) or original_fit_review_models(self, x, t, train, held, enc)
         ),
     )
     TextClassifier(topic_model(), linear=True, **{**FAST, "holdout": 0.25}).fit(texts, labels, progress=False)
@@ -388,10 +413,13 @@ def test_cli_trains_members_over_two_models(tmp_path):
     assert result.returncode == 0, result.stderr
     loaded = TextClassifier.load(str(clf))
     assert loaded.settings.members == 2 and [view.model.dim for view in loaded._views] == [8, 6]  # one member each
-    assert loaded.settings.linear and len(loaded._regressions) == 2 and loaded.linear_weight in LINEAR_WEIGHTS
+    assert loaded.settings.linear and len(loaded._review_models) == 2 and loaded.linear_weight in LINEAR_WEIGHTS
+    assert [len(models) for models in loaded._review_models] == [3, 3]  # a regression and two networks each
     refused = run_cli("classify", "train", "--vectors", paths[0], "--train", train, "-o", clf, "--with-linear", "--random-init")
     assert refused.returncode != 0 and "does not go with --random-init" in refused.stderr
     assert "Traceback" not in refused.stderr
+    refused = run_cli("classify", "train", "--vectors", paths[0], "--train", train, "-o", clf, "--review-networks", "1")
+    assert refused.returncode != 0 and "goes with --with-linear" in refused.stderr and "Traceback" not in refused.stderr
     result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
 

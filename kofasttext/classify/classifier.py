@@ -16,13 +16,16 @@ efficiency again"). Given several models (``TextClassifier([syllable_model, jamo
 their average gains more than more networks over one scheme do (measured in benchmarks/RESULTS.md, "Two
 subword schemes").
 
-``linear=True`` also fits `LinearClassifier`'s logistic regression on each model's review vectors (on the same
-texts as the networks) and mixes it in: the classifier's probabilities are ``(1 - w) * networks + w * regressions``
-(each side the mean of its parts), ``w`` the weight of `LINEAR_WEIGHTS` whose mix has the lowest cross-entropy on
+``linear=True`` also fits, on each model's review vectors (`linear.review_features`, on the same texts as the
+networks), `LinearClassifier`'s logistic regression and ``review_networks`` small feed-forward networks
+(`review_network`), and mixes them in: the classifier's probabilities are ``(1 - w) * networks + w * review``,
+``networks`` the mean of the CNN members, ``review`` the mean of every model's regression and feed-forward
+networks (each counted once), ``w`` the weight of `LINEAR_WEIGHTS` whose mix has the lowest cross-entropy on
 the second half of the held-out texts, the first half having chosen the networks' epochs (ties: the smaller
-``w``; without held-out texts ``w = 0.5``). The two families err on different
-reviews: on NSMC with 15,000 labelled reviews the mix gained about 0.5 points over the networks alone
-(benchmarks/RESULTS.md, "Networks and regressions mixed").
+``w``; without held-out texts ``w = 0.5``). The two families err on different reviews: on NSMC with 15,000
+labelled reviews the mix with the regressions alone gained about 0.5 points over the CNNs alone
+(benchmarks/RESULTS.md, "Networks and regressions mixed"), and the feed-forward networks beside them about 0.5
+more ("Label efficiency a fourth time").
 
 Only the rows that the training texts' words use are copied and tuned (the
 "tuned rows"): a model with millions of rows, such as the published cc.ko.300,
@@ -53,6 +56,7 @@ from ..progress import Progress, format_duration
 from .data import check_labels, check_texts
 from .linear import fit_review_regression, has_word_output_rows, review_features, stored_review_regression
 from .predictions import Predictions
+from .review_network import ReviewNetwork, fit_review_network
 
 
 def _model_prefix(index: int) -> str:
@@ -109,6 +113,9 @@ class ClassifierSettings:
     linear : bool
         Also fit a logistic regression on each model's review vectors and mix it with the networks (module
         docstring); it reads the pretrained vectors, so it needs ``pretrained=True``.
+    review_networks : int
+        With ``linear``: feed-forward networks fitted on each model's review vectors beside its regression, from
+        seeds ``seed``, ``seed + 1``, ... (0: the regressions alone). Each takes seconds at 15,000 texts.
     """
 
     widths: tuple[int, ...] = (2, 3, 4)
@@ -125,9 +132,11 @@ class ClassifierSettings:
     seed: int = 0
     members: int = 1
     linear: bool = False
+    review_networks: int = 2
 
 
-#: The weights of the regressions in the mix that ``linear=True`` chooses from (on the second half of the held-out texts).
+#: The weights of the review-vector models in the mix that ``linear=True`` chooses from (on the second half of the
+#: held-out texts).
 LINEAR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 #: The step-size schedules of `ClassifierSettings.schedule`.
@@ -322,6 +331,8 @@ class TextClassifier(Predictions):
         self.settings = ClassifierSettings(**settings)
         if min(self.settings.epochs, self.settings.batch_size, self.settings.max_words, self.settings.members) < 1:
             raise UsageError("epochs, batch_size, max_words and members must be at least 1")
+        if self.settings.review_networks < 0:
+            raise UsageError(f"review_networks must be 0 or more, not {self.settings.review_networks}")
         if self.settings.members < len(models):
             raise UsageError(f"{len(models)} models need at least as many members (networks), not {self.settings.members}")
         if self.settings.schedule not in SCHEDULES:
@@ -334,8 +345,9 @@ class TextClassifier(Predictions):
         self.classes: list | None = None
         self._views: list[_View] = []  # one per model, made by fit or load
         self._networks: list[_Network] = []
-        self._regressions: list[LogisticRegression] = []  # one per model, with linear=True
-        self.linear_weight: float | None = None  # the regressions' weight in the mix, with linear=True
+        # With linear=True, per model: its regression, then its review_networks feed-forward networks.
+        self._review_models: list[list[LogisticRegression | ReviewNetwork]] = []
+        self.linear_weight: float | None = None  # the review-vector models' weight in the mix, with linear=True
         self.history: list[dict] = []
 
     def _view_of(self, member: int) -> int:
@@ -379,28 +391,35 @@ class TextClassifier(Predictions):
             self.history.append({"members": s.members, "holdout_accuracy": joint})
             bar.message(f"classifier: {s.members} members together: held-out accuracy {100 * joint:.2f}%")
         if s.linear:
-            bar.update("classifier: fitting the linear regressions")
+            bar.update("classifier: fitting the regressions and networks on review vectors")
             held_encoded = [[texts_of_view[i] for i in held_for_mix] for texts_of_view in encoded]
-            self._fit_regressions(texts, targets, train, held_for_mix, held_encoded)
+            self._fit_review_models(texts, targets, train, held_for_mix, held_encoded)
             if len(held_for_mix):
                 bar.message(
-                    f"classifier: regressions weighted {self.linear_weight:g}: "
+                    f"classifier: review-vector models weighted {self.linear_weight:g}: "
                     f"held-out accuracy {100 * self.history[-1]['holdout_accuracy']:.2f}%"
                 )
         bar.done()
         return self
 
-    def _fit_regressions(self, texts, targets, train, held, held_encoded) -> None:
-        """One regression per model on the ``train`` texts, and their weight in the mix chosen on ``held``."""
+    def _fit_review_models(self, texts, targets, train, held, held_encoded) -> None:
+        """Each model's regression and feed-forward networks on the ``train`` texts' review vectors, and their
+        weight in the mix chosen on ``held``."""
         s, classes = self.settings, len(self.classes)
         features = [review_features(view.model, texts) for view in self._views]
-        self._regressions = [fit_review_regression(f[train], targets[train], classes, None, s.seed)[0] for f in features]
+        self._review_models = [
+            [
+                fit_review_regression(f[train], targets[train], classes, None, s.seed)[0],
+                *(fit_review_network(f[train], targets[train], classes, s.seed + j) for j in range(s.review_networks)),
+            ]
+            for f in features
+        ]
         if not len(held):
             self.linear_weight = 0.5
             return
         networks = self._probabilities(range(s.members), held_encoded)
-        regressions = np.mean([r.probabilities(f[held]) for r, f in zip(self._regressions, features)], axis=0)
-        mixes = {w: (1 - w) * networks + w * regressions for w in LINEAR_WEIGHTS}
+        review = self._review_probabilities([f[held] for f in features])
+        mixes = {w: (1 - w) * networks + w * review for w in LINEAR_WEIGHTS}
         truth = targets[held]
         losses = {w: float(-np.log(np.maximum(mix[np.arange(len(held)), truth], 1e-12)).mean()) for w, mix in mixes.items()}
         self.linear_weight = min(LINEAR_WEIGHTS, key=lambda w: (losses[w], w))
@@ -518,6 +537,11 @@ class TextClassifier(Predictions):
             out.append(total.numpy() / len(members))
         return np.concatenate(out)
 
+    def _review_probabilities(self, features: list[np.ndarray]) -> np.ndarray:
+        """The mean class probabilities of every model's review-vector models, ``features[v]`` model ``v``'s
+        `review_features` of the texts."""
+        return np.mean([m.probabilities(f) for models, f in zip(self._review_models, features) for m in models], axis=0)
+
     def _accuracy(self, members, encoded: list[list[list[int]]], targets: np.ndarray, networks=None) -> float:
         """Share of the ``encoded`` texts whose most probable class under ``members`` is their target."""
         return float((self._probabilities(members, encoded, networks).argmax(1) == targets).mean())
@@ -532,26 +556,28 @@ class TextClassifier(Predictions):
             networks = self._probabilities(range(len(self._networks)), encoded)
         if w == 0:
             return networks
-        regressions = np.mean(
-            [r.probabilities(review_features(view.model, texts)) for r, view in zip(self._regressions, self._views)], axis=0
-        )
-        return regressions if w == 1 else (1 - w) * networks + w * regressions
+        review = self._review_probabilities([review_features(view.model, texts) for view in self._views])
+        return review if w == 1 else (1 - w) * networks + w * review
 
     # -- files -----------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the classifier to one file (atomic, no pickle): the models as they came, their tuned rows
         (``tuned_rows``: which model rows; each network's ``embedding.weight``: its values of them) and the
-        networks; with ``linear=True`` each model's regression (``linear.*``) and the output rows its review
-        vectors read. The first model's arrays keep their plain names (a one-model file is what it always was);
-        model ``v`` of several is prefixed ``model{v}.``, its config, words and scale listed in ``more_models``."""
+        networks; with ``linear=True`` each model's regression (``linear.*``), its feed-forward networks
+        (``review1.*``, ``review2.*`` ...) and the output rows its review vectors read. The first model's arrays
+        keep their plain names (a one-model file is what it always was); model ``v`` of several is prefixed
+        ``model{v}.``, its config, words and scale listed in ``more_models``."""
         self._require_fitted()
         arrays = {}
         for v, view in enumerate(self._views):
             prefix = _model_prefix(v)
             arrays.update({prefix + name: a for name, a in view.model.query_arrays().items()})
             arrays[prefix + "tuned_rows"] = view.tuned_rows
-            if self._regressions:
-                arrays.update({f"{prefix}linear.{name}": a for name, a in self._regressions[v].arrays().items()})
+            if self._review_models:
+                regression, *networks = self._review_models[v]
+                arrays.update({f"{prefix}linear.{name}": a for name, a in regression.arrays().items()})
+                for j, network in enumerate(networks, 1):
+                    arrays.update({f"{prefix}review{j}.{name}": a for name, a in network.arrays().items()})
                 if has_word_output_rows(view.model):
                     arrays[prefix + "output_matrix"] = np.asarray(view.model.output_matrix, dtype=np.float32)
         for member, network in enumerate(self._networks):
@@ -588,7 +614,8 @@ class TextClassifier(Predictions):
                 prefix = _model_prefix(v)
                 model_arrays = _named_under(arrays, prefix) if v else arrays
                 models.append(Model.from_arrays(model_config, model_words, model_arrays, source=path))
-            settings = {**config["settings"], "widths": tuple(config["settings"]["widths"])}
+            # Files from before the review networks hold the regressions alone.
+            settings = {"review_networks": 0, **config["settings"], "widths": tuple(config["settings"]["widths"])}
             classifier = cls(models, **settings)
             classifier.classes = config["classes"]
             classifier.history = config.get("history", [])
@@ -614,9 +641,16 @@ class TextClassifier(Predictions):
                 classifier.linear_weight = float(config["linear_weight"])
                 if not 0 <= classifier.linear_weight <= 1:
                     raise ValueError(f"its linear_weight {classifier.linear_weight} is not between 0 and 1")
-                classifier._regressions = [
-                    stored_review_regression(arrays, _model_prefix(v) + "linear.", model, len(classifier.classes))
-                    for v, model in enumerate(models)
+                classes, networks = len(classifier.classes), range(1, classifier.settings.review_networks + 1)
+                classifier._review_models = [
+                    [
+                        stored_review_regression(arrays, prefix + "linear.", model, classes),
+                        *(
+                            ReviewNetwork.from_arrays(_named_under(arrays, f"{prefix}review{j}."), 4 * model.dim, classes)
+                            for j in networks
+                        ),
+                    ]
+                    for prefix, model in ((_model_prefix(v), model) for v, model in enumerate(models))
                 ]
             for member, state in enumerate(states):
                 view = views[classifier._view_of(member)]
