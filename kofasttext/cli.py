@@ -53,6 +53,14 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
 
 
+def _count(text: str) -> int:
+    """A whole number, 0 allowed."""
+    try:
+        return 0 if text.strip() == "0" else positive_int(text, "the value", from_text=True)
+    except UsageError:
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive integer, got {text!r}") from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kofasttext", description="Korean subword word vectors.", formatter_class=_HelpWithDefaults)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -273,7 +281,8 @@ def _add_classify_parser(commands) -> None:
     )
     fit.add_argument(
         "--review-networks",
-        type=int,
+        type=_count,
+        metavar="N",
         help="with --with-linear: feed-forward networks fitted on each model's review vectors beside its regression, "
         "mixed in with it (0: the regression alone; default: 2)",
     )

@@ -420,6 +420,9 @@ def test_cli_trains_members_over_two_models(tmp_path):
     assert "Traceback" not in refused.stderr
     refused = run_cli("classify", "train", "--vectors", paths[0], "--train", train, "-o", clf, "--review-networks", "1")
     assert refused.returncode != 0 and "goes with --with-linear" in refused.stderr and "Traceback" not in refused.stderr
+    negative = ["--with-linear", "--review-networks", "-1"]
+    refused = run_cli("classify", "train", "--vectors", paths[0], "--train", train, "-o", clf, *negative)
+    assert refused.returncode != 0 and "expected 0 or a positive integer" in refused.stderr
     result = run_cli("classify", "predict", clf, "김치 라면 만두", "비 눈 우산")
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["음식", "날씨"]
 

@@ -15,23 +15,21 @@ torchrun gives them (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``)
 * **Merged on a schedule** (`SyncSchedule`, pWord2Vec's idea: frequent rows often, all rows rarely): every
   ``hot_seconds`` the rows of the ``hot_words`` most frequent words (their output rows and every input row their
   vectors sum: own rows and n-gram rows) are merged; every ``full_seconds``, at the end of every epoch and at
-  the end of training, both whole matrices are. A merge gives every row the SUM of the ranks' changes since the
+  the end of training, both whole matrices are. A merge gives every row the SUM of the ranks' changes since its
   last merge, divided by the row's divisor (``row = reference + sum over ranks of (row_r - reference) / d``;
-  all_reduce): ``d = 1`` for a row outside the hot set (most n-gram rows, the rare words' output rows take few
-  steps between merges, so the sum is what one process would have done with the same data); ``d = world_size``,
-  the mean, for the hot words' own input rows, their output rows and ``</s>``'s (they take many steps, all from
-  the same stale row, and their sum overshoots as an uncapped minibatch's would: `steps`,
-  ``MAX_SUMMED_UPDATES``); ``d = sqrt(world_size)`` for the other hot input rows, the n-gram rows that the hot
-  words share with rarer words, which are between the two. Measured on NSMC jamo (benchmarks/RESULTS.md, 3
-  seeds unless named): the mean for every row cost conjugation hit@10 0.687 -> 0.455 with 2 ranks; a mean over
-  the ranks that changed a row was the same (seed 0; nearly every row is changed by every rank); the sum for
-  every row made 4 ranks diverge in epoch 1 (seed 0), and so did the sum for the shared hot n-gram rows (seed
-  0; 0.642 with 2 ranks); the mean for all hot rows gave 0.530 / 0.527 with 2 ranks (seeds 0 / 1) and 0.429
-  with 4 (seed 0); this rule gives 0.592 (2 ranks) and 0.523 (4), against 0.686 for one process, with probe
-  -0.17 / -0.54 points, typos +0.02 / +0.04 and WS353 +0.04 / +0.04. The merge is written back as a change
-  (``row += merged - row_then``), so the
-  updates this rank's threads made while the collective ran are kept. A rank whose share is done keeps taking
-  part in the merges until every rank is done.
+  all_reduce). ``d`` comes from how many updates the row took on one rank since then, expected from the
+  corpus counts (`row_loads`) and the tokens the rank trained (`saturation_divisors`): 1, the plain sum, for a
+  row few steps touch, whose ranks' changes are each their own data's, as one process would have added them;
+  up to the world size, the mean, for a row so many steps touch that each rank's change already went most of
+  the way, from the same stale row (a frequent word, ``</s>``, a jamo ending thousands of words share), whose
+  sum would overshoot as an uncapped minibatch's does (`steps`, ``MAX_SUMMED_UPDATES``). Measured on NSMC jamo
+  (benchmarks/RESULTS.md): the mean for every row cost conjugation hit@10 0.687 -> 0.455 with 2 ranks; the sum
+  for every row made 4 ranks diverge in epoch 1; a fixed rule by frequency (the 4,096 most frequent words' own
+  and output rows averaged, their n-gram rows divided by sqrt(world size), every other row summed) gave 0.592
+  (2 ranks) and 0.523 (4); this rule, at ``saturating_updates`` 300, 0.649 and 0.638 against 0.686 for one
+  process, with the probe -0.02 / -0.27 points (3 seeds; at 1,000, 4 ranks diverged). The merge is written
+  back as a change (``row += merged - row_then``), so the updates this rank's threads made while the collective
+  ran are kept. A rank whose share is done keeps taking part in the merges until every rank is done.
 * **Agreed steps.** Collectives must come in the same order on every rank, so the ranks meet every
   ``hot_seconds`` in one small all_reduce (`Group.meet`) that says who is done, who failed, and whether rank
   0's clock asks for a full merge or a checkpoint; all then do the same.
@@ -58,7 +56,7 @@ import numpy as np
 import torch
 
 from ..errors import KofasttextError, TrainingError, UsageError
-from ..subwords import SubwordScheme
+from .loop import end_of_line_count
 
 #: How long the other ranks wait for rank 0 to read and encode the corpus (a big corpus takes minutes).
 PREPARE_TIMEOUT = timedelta(hours=2)
@@ -80,6 +78,8 @@ class SyncSchedule:
     hot_words: int = 4096
     hot_seconds: float = 0.5  # how often the hot rows are merged (and the ranks meet)
     full_seconds: float = 10.0  # how often both whole matrices are merged (also at every epoch end)
+    # how many updates on one rank spend a row's step (`saturation_divisors`): ~63% of it after this many
+    saturating_updates: float = 300.0
 
 
 class Group:
@@ -257,6 +257,54 @@ def hot_input_rows(subword_offsets: np.ndarray, subword_rows: np.ndarray, hot_wo
     return np.unique(np.concatenate([subword_rows[:end], np.asarray(extra_rows, dtype=subword_rows.dtype)]))
 
 
+def row_loads(run) -> tuple[np.ndarray, np.ndarray]:
+    """float64 ``(input, output)``, one value per row of each matrix: how many updates a row takes, expected, per
+    corpus token a rank trains (`saturation_divisors`).
+
+    A word ``w`` is kept at a rate ``a_w = keep_w * count_w / tokens``. Skip-gram moves every input row of a kept
+    centre once and the output row of each of its ``window + 1`` context words (on average: a half-width uniform
+    in ``1..window`` on both sides); CBOW moves the input rows of each context word once per centre
+    (``window + 1`` times per kept occurrence) and the centre's output row once. Negatives: a draw of ``K``
+    negatives per ``G`` centres (`loop.NEGATIVE_DRAWS`) moves ``K / G`` output rows per kept centre, word ``w``
+    drawn with its share of the negative table; hierarchical softmax moves every node of the target's path.
+    """
+    plan, config = run.plan, run.config
+    keep = plan.keep_probability.cpu().numpy().astype(np.float64)
+    counts = np.append(run.corpus.vocab.counts, end_of_line_count(run.corpus))[: len(keep)].astype(np.float64)
+    kept = keep * counts / max(len(run.corpus.tokens), 1)  # [words (+ </s>)]
+    uses = config["window"] + 1
+    input_uses, target_uses = (1, uses) if config["model"] == "skipgram" else (uses, 1)
+    offsets, rows = plan.parameters.subword_offsets.cpu().numpy(), plan.parameters.subword_rows.cpu().numpy()
+    words = len(kept)  # (the device loop's CBOW adds an empty word after them, which has no rows)
+    per_row = np.repeat(kept * input_uses, np.diff(offsets[: words + 1]))
+    input_load = np.bincount(rows[: offsets[words]], weights=per_row, minlength=plan.parameters.input_matrix.shape[0])
+    output_rows = plan.parameters.output_matrix.shape[0]
+    if run.tree is not None:
+        on_path = np.arange(run.tree.paths.shape[1]) < run.tree.lengths[:, None]  # [words, depth]
+        path_load = np.broadcast_to((kept * target_uses)[:, None], on_path.shape)[on_path]
+        return input_load, np.bincount(run.tree.paths[on_path], weights=path_load, minlength=output_rows)
+    centres_per_draw, times_neg = plan.negative_draw
+    table = np.bincount(plan.negative_table.cpu().numpy(), minlength=output_rows) / len(plan.negative_table)
+    negatives_per_centre = config["neg"] * times_neg / centres_per_draw
+    return input_load, kept[:output_rows] * target_uses + kept.sum() * negatives_per_centre * table
+
+
+def saturation_divisors(load: torch.Tensor, tokens: torch.Tensor | float, world_size: int, saturating_updates: float):
+    """What each row's summed change is divided by at a merge: ``k (1 - q) / (1 - q^k)``, ``k`` the world size and
+    ``q = exp(-u)``, ``u`` the row's expected updates on one rank since its last merge (``load * tokens``) over
+    ``saturating_updates``.
+
+    Why: a row that one process moves ``k m`` times by steps that each spend a share ``1 - e^(-1/M)`` of what is left
+    to learn (``M = saturating_updates``) moves ``1 - q^k`` of the way; each of ``k`` ranks moves it ``m`` times from
+    the same stale row, ``1 - q`` of the way, and their sum is ``k (1 - q)``. The divisor makes the merge move it as
+    one process would: 1, the plain sum, for a row few steps touch (a rare word; the change of each rank is its
+    own data's); ``k``, the mean, for a row many touch (a frequent word, ``</s>``, a jamo ending that thousands
+    of words share), whose ranks' changes all went the same way from the same start.
+    """
+    u = (load * tokens / saturating_updates).clamp(min=1e-9)
+    return world_size * torch.expm1(-u) / torch.expm1(-world_size * u)
+
+
 def schedule_config(group: Group, schedule: SyncSchedule) -> dict:
     """What a distributed model's config records of how it was trained."""
     return {"world_size": group.world_size, "backend": group.backend, "sync": {**asdict(schedule), "epoch_end": True}}
@@ -275,23 +323,16 @@ class Merging:
         extra_input, extra_output = [], []
         if run.plan.end_of_line >= 0:  # </s>: the last row of each matrix, the most frequent "word" of all
             extra_input, extra_output = [parameters.input_matrix.shape[0] - 1], [parameters.output_matrix.shape[0] - 1]
-        # At most a quarter of the vocabulary: where every word is hot (a tiny corpus) the merge is a plain mean.
+        # At most a quarter of the vocabulary: a tiny corpus would otherwise merge every row at every meeting.
         hot = min(schedule.hot_words, nwords // 4)
         device = parameters.input_matrix.device
         self.hot_input = torch.from_numpy(hot_input_rows(run.offsets, run.rows, hot, extra_input)).long().to(device)
         self.hot_output = torch.tensor([*range(hot), *extra_output], dtype=torch.long, device=device)
-        # The hot words' own rows (row w is word w's, except with Bloom hashing, which has none) and </s>'s.
-        own_rows = [*range(0 if SubwordScheme.from_config(run.config).bloom else hot), *extra_input]
-        # What each row's summed change is divided by (the module docstring says why).
-        world = group.world_size
-        self.divisors = [
-            torch.ones(parameters.input_matrix.shape[0], 1, dtype=parameters.input_matrix.dtype, device=device),
-            torch.ones(parameters.output_matrix.shape[0], 1, dtype=parameters.output_matrix.dtype, device=device),
-        ]
-        self.divisors[0][self.hot_input] = world**0.5
-        self.divisors[0][torch.tensor(own_rows, dtype=torch.long, device=device)] = world
-        self.divisors[1][self.hot_output] = world
-        self.hot_divisors = (self.divisors[0][self.hot_input], self.divisors[1][self.hot_output])
+        # Each row's expected updates per token, and the tokens this rank had trained at the last merge of any
+        # kind (which the hot rows take part in) and at the last full merge.
+        self.loads = [torch.from_numpy(load).to(device=device, dtype=torch.float32).unsqueeze(1) for load in row_loads(run)]
+        self.hot_loads = (self.loads[0][self.hot_input], self.loads[1][self.hot_output])
+        self.tokens_then = {"any": 0, "full": 0}
         self.syncs = {"hot": 0, "full": 0}
         self.sync_seconds = 0.0
 
@@ -307,12 +348,22 @@ class Merging:
         started = time.monotonic()
         parameters = self.run.plan.parameters
         (input_reference, output_reference) = self.reference
+        tokens = sum(self.run.queue.done)
+        since_any, since_full = tokens - self.tokens_then["any"], tokens - self.tokens_then["full"]
+        world, saturating = self.group.world_size, self.schedule.saturating_updates
         if full:
-            self.group.merge_all(parameters.input_matrix, input_reference, self.divisors[0])
-            self.group.merge_all(parameters.output_matrix, output_reference, self.divisors[1])
+            for matrix, reference, load, hot in zip(
+                (parameters.input_matrix, parameters.output_matrix), self.reference, self.loads, (self.hot_input, self.hot_output)
+            ):
+                trained = torch.full_like(load, float(since_full))
+                trained[hot] = float(since_any)  # the hot rows were merged at the last meeting
+                self.group.merge_all(matrix, reference, saturation_divisors(load, trained, world, saturating))
+            self.tokens_then["full"] = tokens
         else:
-            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, self.hot_divisors[0])
-            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, self.hot_divisors[1])
+            hot_divisors = [saturation_divisors(load, float(since_any), world, saturating) for load in self.hot_loads]
+            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, hot_divisors[0])
+            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, hot_divisors[1])
+        self.tokens_then["any"] = tokens
         self.syncs["full" if full else "hot"] += 1
         self.sync_seconds += time.monotonic() - started
 
