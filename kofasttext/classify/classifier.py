@@ -407,13 +407,12 @@ class TextClassifier(Predictions):
         weight in the mix chosen on ``held``."""
         s, classes = self.settings, len(self.classes)
         features = [review_features(view.model, texts) for view in self._views]
-        self._review_models = [
-            [
-                fit_review_regression(f[train], targets[train], classes, None, s.seed)[0],
-                *(fit_review_network(f[train], targets[train], classes, s.seed + j) for j in range(s.review_networks)),
-            ]
-            for f in features
-        ]
+        self._review_models = []
+        for f in features:
+            x, y = f[train], targets[train]
+            regression = fit_review_regression(x, y, classes, None, s.seed)[0]
+            networks = [fit_review_network(x, y, classes, s.seed + j) for j in range(s.review_networks)]
+            self._review_models.append([regression, *networks])
         if not len(held):
             self.linear_weight = 0.5
             return
@@ -641,17 +640,15 @@ class TextClassifier(Predictions):
                 classifier.linear_weight = float(config["linear_weight"])
                 if not 0 <= classifier.linear_weight <= 1:
                     raise ValueError(f"its linear_weight {classifier.linear_weight} is not between 0 and 1")
-                classes, networks = len(classifier.classes), range(1, classifier.settings.review_networks + 1)
-                classifier._review_models = [
-                    [
-                        stored_review_regression(arrays, prefix + "linear.", model, classes),
-                        *(
-                            ReviewNetwork.from_arrays(_named_under(arrays, f"{prefix}review{j}."), 4 * model.dim, classes)
-                            for j in networks
-                        ),
+                classes = len(classifier.classes)
+                for v, model in enumerate(models):
+                    prefix = _model_prefix(v)
+                    networks = [
+                        ReviewNetwork.from_arrays(_named_under(arrays, f"{prefix}review{j}."), 4 * model.dim, classes)
+                        for j in range(1, classifier.settings.review_networks + 1)
                     ]
-                    for prefix, model in ((_model_prefix(v), model) for v, model in enumerate(models))
-                ]
+                    regression = stored_review_regression(arrays, prefix + "linear.", model, classes)
+                    classifier._review_models.append([regression, *networks])
             for member, state in enumerate(states):
                 view = views[classifier._view_of(member)]
                 rows, dim = len(view.tuned_rows), view.model.dim

@@ -347,22 +347,19 @@ class Merging:
     def merge(self, full: bool) -> None:
         started = time.monotonic()
         parameters = self.run.plan.parameters
-        (input_reference, output_reference) = self.reference
         tokens = sum(self.run.queue.done)
         since_any, since_full = tokens - self.tokens_then["any"], tokens - self.tokens_then["full"]
         world, saturating = self.group.world_size, self.schedule.saturating_updates
-        if full:
-            for matrix, reference, load, hot in zip(
-                (parameters.input_matrix, parameters.output_matrix), self.reference, self.loads, (self.hot_input, self.hot_output)
-            ):
+        matrices, hot_rows = (parameters.input_matrix, parameters.output_matrix), (self.hot_input, self.hot_output)
+        for matrix, reference, load, hot, hot_load in zip(matrices, self.reference, self.loads, hot_rows, self.hot_loads):
+            if full:
                 trained = torch.full_like(load, float(since_full))
                 trained[hot] = float(since_any)  # the hot rows were merged at the last meeting
                 self.group.merge_all(matrix, reference, saturation_divisors(load, trained, world, saturating))
+            else:
+                self.group.merge_rows(matrix, reference, hot, saturation_divisors(hot_load, float(since_any), world, saturating))
+        if full:
             self.tokens_then["full"] = tokens
-        else:
-            hot_divisors = [saturation_divisors(load, float(since_any), world, saturating) for load in self.hot_loads]
-            self.group.merge_rows(parameters.input_matrix, input_reference, self.hot_input, hot_divisors[0])
-            self.group.merge_rows(parameters.output_matrix, output_reference, self.hot_output, hot_divisors[1])
         self.tokens_then["any"] = tokens
         self.syncs["full" if full else "hot"] += 1
         self.sync_seconds += time.monotonic() - started
