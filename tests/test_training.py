@@ -405,6 +405,23 @@ def test_training_at_the_default_learning_rate_does_not_diverge(topic_corpus, re
     assert topic_precision(model) >= 0.8
 
 
+def test_a_worker_frees_its_scratch_before_it_reports_that_it_has_finished(topic_corpus, monkeypatch):
+    """`steps.release_scratch`: freed in the worker thread's own teardown, after the main thread went on, the
+    scratch tensors aborted the process at exit with the machine busy (exit status 134)."""
+    from kofasttext.training import steps
+
+    held = []
+    finished = loop.WorkQueue.worker_finished
+
+    def recording(queue):
+        held.append(bool(steps._scratch.__dict__.get("buffers")))  # this worker thread's own scratch
+        finished(queue)
+
+    monkeypatch.setattr(loop.WorkQueue, "worker_finished", recording)
+    kft.train(str(topic_corpus), subwords="syllable", epoch=1, **{**TINY, "threads": 2})
+    assert held == [False, False]
+
+
 def test_a_diverging_run_stops_with_a_clear_error_before_the_loss_overflows(topic_corpus, monkeypatch):
     # A run whose vectors blow up shows a huge but finite loss for a while (1e7 to 1e16 per pair were seen on
     # real corpora before the minibatch fix); it must stop there, not save a useless model.

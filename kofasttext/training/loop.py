@@ -46,7 +46,16 @@ from ..vocab import Vocabulary
 from . import device_loop
 from .huffman import build_huffman_tree
 from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_positions
-from .steps import DIVERGED_LOSS_PER_PAIR, Batch, Parameters, TreePaths, cbow_step, diverged_error, skipgram_step
+from .steps import (
+    DIVERGED_LOSS_PER_PAIR,
+    Batch,
+    Parameters,
+    TreePaths,
+    cbow_step,
+    diverged_error,
+    release_scratch,
+    skipgram_step,
+)
 
 #: How negatives are drawn, per model: ``(centres, times)``, one draw of ``times * neg`` negatives shared by that
 #: many consecutive centres of a minibatch and all their pairs (`steps` says why for skip-gram;
@@ -400,6 +409,7 @@ def _work(rank: int, plan: _Plan, queue: WorkQueue) -> None:
         queue.errors.append(error)
         queue.stop.set()
     finally:
+        release_scratch()
         queue.worker_finished()
 
 

@@ -348,6 +348,14 @@ def totals_at(index: torch.Tensor, values: torch.Tensor, nrows: int) -> torch.Te
     return buffers[key].index_fill_(0, index, 0).index_add_(0, index, values).index_select(0, index)
 
 
+def release_scratch() -> None:
+    """Free this thread's scratch vectors (`totals_at`). A worker calls it before it tells the main thread that it
+    has finished: left to the thread's own teardown, which runs after that, freeing a tensor could wait for the
+    GIL while the main thread was already ending the interpreter, and the process aborted at exit ("terminate
+    called without an active exception", exit status 134; seen after `kofasttext.train` with the machine busy)."""
+    _scratch.__dict__.pop("buffers", None)
+
+
 def capped_shares(nrows: int, *indices: torch.Tensor, cap: int | None = None) -> list[torch.Tensor]:
     """Scale for each update of a minibatch: ``cap / k`` for a row hit ``k > cap``
     times (by all ``indices`` together), 1 otherwise.
