@@ -56,7 +56,7 @@ def _positive_int(text: str) -> int:
 def _count(text: str) -> int:
     """A whole number, 0 allowed."""
     try:
-        return 0 if text.strip() == "0" else positive_int(text, "the value", from_text=True)
+        return positive_int(text, "the value", from_text=True, zero_allowed=True)
     except UsageError:
         raise argparse.ArgumentTypeError(f"expected 0 or a positive integer, got {text!r}") from None
 

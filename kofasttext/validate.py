@@ -19,8 +19,8 @@ from numbers import Integral, Real
 from .errors import UsageError
 
 
-def positive_int(value, name: str, *, from_text: bool = False) -> int:
-    """``value`` as an int of at least 1, or a `UsageError` naming the option.
+def positive_int(value, name: str, *, from_text: bool = False, zero_allowed: bool = False) -> int:
+    """``value`` as an int of at least 1 (at least 0 with ``zero_allowed``), or a `UsageError` naming the option.
 
     Examples
     --------
@@ -31,13 +31,14 @@ def positive_int(value, name: str, *, from_text: bool = False) -> int:
     ...
     kofasttext.errors.UsageError: dim must be a positive integer, got 0
     """
-    number = 0
+    number = -1
     if isinstance(value, Integral) and not isinstance(value, bool):
         number = int(value)
     elif from_text and isinstance(value, str) and value.strip().isdigit():
         number = int(value)
-    if number < 1:
-        raise UsageError(f"{name} must be a positive integer, got {value!r}")
+    if number < (0 if zero_allowed else 1):
+        kind = "0 or a positive integer" if zero_allowed else "a positive integer"
+        raise UsageError(f"{name} must be {kind}, got {value!r}")
     return number
 
 

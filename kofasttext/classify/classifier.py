@@ -408,8 +408,9 @@ class TextClassifier(Predictions):
         s, classes = self.settings, len(self.classes)
         features = [review_features(view.model, texts) for view in self._views]
         self._review_models = []
+        y = targets[train]
         for f in features:
-            x, y = f[train], targets[train]
+            x = f[train]
             regression = fit_review_regression(x, y, classes, None, s.seed)[0]
             networks = [fit_review_network(x, y, classes, s.seed + j) for j in range(s.review_networks)]
             self._review_models.append([regression, *networks])
