@@ -351,6 +351,42 @@ def test_skipgram_draws_negatives_for_groups_of_centres_and_records_it(topic_cor
     assert seen and all(shape == (-(-centres // 8), 30) for centres, shape in seen)
 
 
+def test_training_holds_the_ngram_rows_in_order_of_first_use_and_the_model_gets_them_back(topic_corpus, monkeypatch):
+    """`loop.hot_first_layout`: the training matrix numbers n-gram rows in the order the vocabulary (most frequent
+    word first) first uses them, not in bucket order; the model's vectors are still the sums training composed."""
+    seen = []
+
+    def recording_step(parameters, batch):
+        seen.append(parameters)
+        return skipgram_step(parameters, batch)
+
+    monkeypatch.setattr(loop, "skipgram_step", recording_step)
+    model = kft.train(str(topic_corpus), subwords="jamo", epoch=1, seed=0, **TINY)
+    parameters = seen[-1]
+    offsets, rows = parameters.subword_offsets.numpy(), parameters.subword_rows.numpy()
+    words = len(model.words)
+    ngram_rows = rows[: offsets[words]][rows[: offsets[words]] >= words]
+    _, first_use = np.unique(ngram_rows, return_index=True)
+    assert np.array_equal(ngram_rows[np.sort(first_use)], np.arange(words, words + len(first_use)))
+    assert not np.array_equal(rows[: offsets[words]], model.subword_rows)  # the model's are in bucket order
+    trained = parameters.input_matrix.numpy()
+    for index, word in enumerate(model.words):
+        composed = trained[rows[offsets[index] : offsets[index + 1]]].sum(0)
+        np.testing.assert_allclose(model.get_word_vector(word), composed, rtol=1e-5, atol=1e-6)
+
+
+def test_a_checkpoint_resumes_into_the_training_layout(topic_corpus, tmp_path):
+    """A checkpoint stores the model's order; resuming puts the rows back where training holds them, so that a
+    run resumed at its last chunk ends with the checkpoint's own vectors."""
+    checkpoint = tmp_path / "m.checkpoint"
+    first = kft.train(str(topic_corpus), subwords="jamo", epoch=1, seed=0, **TINY)
+    state = {"nchunks": 1, "completed_chunks": [0], "progress": 1.0}
+    first.config["checkpoint"] = state
+    first.save(str(checkpoint))
+    resumed = kft.train(str(topic_corpus), checkpoint=str(checkpoint), resume=True, **TINY)
+    np.testing.assert_array_equal(resumed.input_matrix, first.input_matrix)
+
+
 def test_every_line_ends_with_the_end_of_line_token_of_its_own_line():
     """fastText's </s>: after the last word of every line, in the line's window, whatever chunk holds it."""
     plan = loop._Plan.__new__(loop._Plan)

@@ -326,7 +326,8 @@ class Merging:
         # At most a quarter of the vocabulary: a tiny corpus would otherwise merge every row at every meeting.
         hot = min(schedule.hot_words, nwords // 4)
         device = parameters.input_matrix.device
-        self.hot_input = torch.from_numpy(hot_input_rows(run.offsets, run.rows, hot, extra_input)).long().to(device)
+        training_rows = parameters.subword_rows.cpu().numpy()  # (in the training matrix's layout, not the model's)
+        self.hot_input = torch.from_numpy(hot_input_rows(run.offsets, training_rows, hot, extra_input)).long().to(device)
         self.hot_output = torch.tensor([*range(hot), *extra_output], dtype=torch.long, device=device)
         # Each row's expected updates per token, and the tokens this rank had trained at the last merge of any
         # kind (which the hot rows take part in) and at the last full merge.

@@ -143,6 +143,25 @@ class _Plan:
     empty_word: int  # the device loop's CBOW: the id of the word without rows (device_loop.add_empty_word); else -1
 
 
+def hot_first_layout(rows: np.ndarray, first_bucket_row: int, nrows: int) -> np.ndarray:
+    """Where each input row of the model lives in the training matrix: ``layout[r]`` is model row ``r``'s place.
+
+    Words' own rows keep their places (the vocabulary's order, most frequent word first). The n-gram rows are
+    renumbered in the order in which the vocabulary, most frequent word first, first uses them, where the model
+    keeps them in bucket order (`subwords.compact_buckets`), which the hash scatters. So the rows a minibatch
+    gathers and scatters most often, the n-grams of frequent words, sit together in memory and stay in the
+    caches. Only the layout changes, not what is trained: a run gives the same vectors up to the order of the
+    random initial values (`TrainingRun.model` puts the rows back in the model's order).
+    """
+    first_use = np.full(nrows, len(rows), dtype=np.int64)  # a row no word uses goes last
+    used, first_index = np.unique(rows, return_index=True)
+    first_use[used] = first_index
+    by_first_use = first_bucket_row + np.argsort(first_use[first_bucket_row:], kind="stable")
+    places = np.arange(nrows, dtype=np.int64)
+    places[by_first_use] = np.arange(first_bucket_row, nrows)
+    return places
+
+
 class WorkQueue:
     """Chunks to train, in order, and the counters the workers write (each its own slot).
 
@@ -231,6 +250,9 @@ class TrainingRun:
         first_bucket = SubwordScheme.from_config(config).first_bucket_row(len(vocab))
         self.model_rows = (first_bucket + len(used_buckets), len(vocab))
         extra = int(END_OF_LINE)
+        # The matrices hold the input rows in `hot_first_layout`'s order; `model` puts them back in the model's.
+        self.layout = hot_first_layout(rows, first_bucket, self.model_rows[0])
+        rows = self.layout[rows]
         if END_OF_LINE:  # </s> is word len(vocab), composed of its own row alone
             offsets = np.append(offsets, offsets[-1] + 1)
             rows = np.append(rows, self.model_rows[0])
@@ -245,7 +267,7 @@ class TrainingRun:
             output_matrix = torch.zeros(output_rows, dim)
         else:
             state = previous.config["checkpoint"]
-            input_matrix = torch.from_numpy(np.array(previous.input_matrix))
+            input_matrix = torch.from_numpy(np.asarray(previous.input_matrix)[np.argsort(self.layout)])  # (a copy)
             # (an hs model's output matrix is padded to a row per word: the nodes are its first rows)
             output_matrix = torch.from_numpy(np.array(previous.output_matrix[: min(output_rows, self.model_rows[1])]))
             if END_OF_LINE:  # a checkpoint written before </s> existed has no rows for it: they start at zero
@@ -308,6 +330,8 @@ class TrainingRun:
     def model(self, config: dict) -> Model:
         """The matrices as they are now (without the rows of </s>), as a `Model` with ``config``."""
         parameters = self.plan.parameters
+        layout = torch.from_numpy(self.layout).to(parameters.input_matrix.device)
+        input_matrix = parameters.input_matrix.index_select(0, layout).cpu().numpy()  # a copy, in the model's order
         output_matrix = parameters.output_matrix[: self.model_rows[1]].cpu().numpy()
         if len(output_matrix) < self.model_rows[1]:  # hs without </s>: V - 1 nodes, padded to a row per word
             padding = np.zeros((self.model_rows[1] - len(output_matrix), output_matrix.shape[1]), dtype=output_matrix.dtype)
@@ -315,7 +339,7 @@ class TrainingRun:
         return Model(
             config,
             self.corpus.vocab,
-            parameters.input_matrix[: self.model_rows[0]].cpu().numpy(),
+            input_matrix,
             output_matrix,
             self.offsets,
             self.rows,
