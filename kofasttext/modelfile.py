@@ -183,6 +183,10 @@ def read_model_file(path: str) -> ContainerFile:
         config, words = header["config"], header["words"]
         if not isinstance(config, dict) or not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise TypeError("config or words of the wrong type")
+        # A JSON escape can name half of a surrogate pair (a damaged \uc11c reads \udc28), which no UTF-8 text
+        # holds: refused here (UnicodeEncodeError is a ValueError), not when a word is first encoded or hashed.
+        "".join(words).encode("utf-8")
+        json.dumps(config, ensure_ascii=False).encode("utf-8")
         kind = header["kind"] if "kind" in header else _legacy_kind(config)
         layout = {
             name: (spec["dtype"], tuple(_whole(n) for n in spec["shape"]), _whole(spec["offset"]))

@@ -199,6 +199,21 @@ def test_a_header_nested_too_deep_for_the_json_parser_is_damage(real_files, tmp_
         read_model_file(str(path))
 
 
+def test_half_a_surrogate_pair_in_a_header_is_damage(real_files, tmp_path):
+    """A JSON escape such as \\udc28 (one hex digit of \\uc11c changed) reads as half of a surrogate pair, which no
+    text holds: refused as damage on load, not as a UnicodeEncodeError when the word is first hashed."""
+    data = real_files["small.kft"]
+    cases = {
+        "word": lambda h: h["words"].__setitem__(0, "QQQQQQ" + h["words"][0]),
+        "config": lambda h: h["config"].update(corpus="QQQQQQ.txt"),
+    }
+    for what, edit in cases.items():
+        path = tmp_path / f"{what}.kft"
+        path.write_bytes(_with_header(data, edit).replace(b"QQQQQQ", b"\\udc28", 1))  # the same length
+        with pytest.raises(ModelFileError, match="header cannot be read"):
+            read_model_file(str(path))
+
+
 def test_a_fasttext_header_cannot_ask_for_more_than_the_file_holds(real_files, tmp_path):
     """The dictionary size and the matrix sizes of a .bin are bounded by the file before arrays are made."""
     data = bytearray(real_files["small.bin"])
