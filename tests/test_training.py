@@ -18,6 +18,7 @@ from kofasttext.training.sampling import KeptTokens, minibatch_count, minibatch_
 from kofasttext.training.steps import (
     CBOW_ROW_GAIN,
     MAX_SUMMED_UPDATES,
+    OWN_ROW_RATES,
     Batch,
     Parameters,
     bag_gradients,
@@ -135,6 +136,45 @@ def test_a_draw_of_negatives_is_shared_by_a_group_of_consecutive_centres():
     assert torch.allclose(grouped_input, own_input, atol=1e-6)
     assert torch.allclose(grouped_output, own_output, atol=1e-6)
     assert not torch.equal(grouped_output, output_matrix)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.5])
+def test_a_centre_s_own_row_takes_own_row_rate_times_an_ngram_row_s_step(rate):
+    """`steps.OWN_ROW_RATES`: with ``own_row_rate`` the first row of a word of several rows (its own row) moves by
+    that times the step it takes at rate 1; its n-gram rows move as at rate 1."""
+    input_matrix, output_matrix, offsets, rows, _ = _toy_matrices()
+    batch = Batch(torch.tensor([0, 1]), torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0]), torch.tensor([[2, 1], [2, 2]]), 0.1, 2)
+    moved = {}
+    for own_row_rate in (1.0, rate):
+        new_input = input_matrix.clone()
+        skipgram_step(Parameters(new_input, output_matrix.clone(), offsets, rows), batch._replace(own_row_rate=own_row_rate))
+        moved[own_row_rate] = new_input - input_matrix
+    own, ngrams = [0, 1], [3, 4]  # the centres' own rows; their n-gram rows (row 4 both words')
+    assert moved[1.0][own].abs().min() > 0
+    assert torch.allclose(moved[rate][own], rate * moved[1.0][own], atol=1e-7)
+    assert torch.equal(moved[rate][ngrams], moved[1.0][ngrams])
+
+
+def test_the_own_row_rate_of_a_run_is_its_scheme_s_for_skipgram_with_negatives():
+    scheme = SubwordScheme.create
+    settings = {"model": "skipgram", "loss": "ns"}
+    assert loop.own_row_rate(settings, scheme("syllable")) == OWN_ROW_RATES["syllable"] == 0.0
+    assert loop.own_row_rate(settings, scheme("jamo")) == 1.0
+    assert loop.own_row_rate({**settings, "model": "cbow"}, scheme("syllable")) == 1.0
+    assert loop.own_row_rate({**settings, "loss": "hs"}, scheme("syllable")) == 1.0
+    assert loop.own_row_rate(settings, scheme("syllable", bucket=1000, hash_count=2)) == 1.0  # Bloom: no own rows
+
+
+def test_a_syllable_word_s_own_row_keeps_its_random_start(topic_corpus):
+    """Skip-gram on syllables (OWN_ROW_RATES 0): the model's own rows are the initial values training drew (fastText's,
+    uniform in +-1/dim from the seed), while the n-gram rows learnt."""
+    model = kft.train(str(topic_corpus), subwords="syllable", epoch=2, seed=3, **TINY)
+    words, dim = len(model.words), model.dim
+    start = torch.empty(model.input_matrix.shape[0] + 1, dim).uniform_(
+        -1 / dim, 1 / dim, generator=torch.Generator().manual_seed(3)
+    )
+    np.testing.assert_array_equal(model.input_matrix[:words], start[:words].numpy())
+    assert np.abs(model.input_matrix[words:]).max() > 1 / dim
 
 
 def test_cbow_step_matches_autograd():

@@ -96,6 +96,7 @@ def draw_grid_batch(plan, kept: KeptTokens, index: int, nbatches: int, lr: float
         pair_weight=valid.view(-1).to(torch.float32),
         row_capacity=capacity,
         cap_shared_rows=True,
+        own_row_rate=plan.own_row_rate,
     )
 
 

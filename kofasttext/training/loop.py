@@ -48,6 +48,7 @@ from .huffman import build_huffman_tree
 from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_positions
 from .steps import (
     DIVERGED_LOSS_PER_PAIR,
+    OWN_ROW_RATES,
     Batch,
     Parameters,
     TreePaths,
@@ -141,6 +142,7 @@ class _Plan:
     device: torch.device
     intra_op_threads: int  # torch's threads in each worker: 1 for Hogwild workers, all cores for the device loop
     empty_word: int  # the device loop's CBOW: the id of the word without rows (device_loop.add_empty_word); else -1
+    own_row_rate: float  # skip-gram's `steps.OWN_ROW_RATES` for the run's scheme (1 for CBOW and hs)
 
 
 def hot_first_layout(rows: np.ndarray, first_bucket_row: int, nrows: int) -> np.ndarray:
@@ -247,7 +249,8 @@ class TrainingRun:
         vocab, dim = corpus.vocab, config["dim"]
         ntokens = len(corpus.tokens)
         # The rows of the model, then (with END_OF_LINE) one input and one output row for </s>.
-        first_bucket = SubwordScheme.from_config(config).first_bucket_row(len(vocab))
+        scheme = SubwordScheme.from_config(config)
+        first_bucket = scheme.first_bucket_row(len(vocab))
         self.model_rows = (first_bucket + len(used_buckets), len(vocab))
         extra = int(END_OF_LINE)
         # The matrices hold the input rows in `hot_first_layout`'s order; `model` puts them back in the model's.
@@ -322,6 +325,7 @@ class TrainingRun:
             device=device,
             intra_op_threads=intra_op_threads if on_device else 1,
             empty_word=empty_word,
+            own_row_rate=own_row_rate(config, scheme),
         )
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
         self.loop = loop
@@ -470,6 +474,14 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
     return True
 
 
+def own_row_rate(config: dict, scheme: SubwordScheme) -> float:
+    """`steps.OWN_ROW_RATES` for a run: its scheme's for skip-gram with negative sampling and words with own rows,
+    else 1 (CBOW's rows learn by `steps.CBOW_ROW_GAIN`; hierarchical softmax was not measured with it)."""
+    if config["model"] != "skipgram" or config.get("loss", "ns") != "ns" or scheme.bloom:
+        return 1.0
+    return OWN_ROW_RATES.get(scheme.name, 1.0)
+
+
 def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: float, generator) -> Batch | None:
     """The minibatch of centres at ``positions`` of the chunk: windows, (centre, context) pairs and negatives
     (None when no centre has a context word)."""
@@ -487,4 +499,5 @@ def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: floa
         None if negatives is None else negatives.to(device),
         lr,
         plan.neg,
+        own_row_rate=plan.own_row_rate,
     )

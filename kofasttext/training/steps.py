@@ -41,7 +41,8 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   takes one plain SGD step whatever its number of n-grams. (fastText averages the
   rows in the forward pass and adds the full step to each row: the word vector
   moves the same, but ours stays a sum, as the paper defines it.) A CBOW context
-  word's rows take ``CBOW_ROW_GAIN / n`` each, a row's summed step capped (`CBOW_ROW_GAIN`).
+  word's rows take ``CBOW_ROW_GAIN / n`` each, a row's summed step capped (`CBOW_ROW_GAIN`);
+  a skip-gram syllable word's own row takes none (`OWN_ROW_RATES`).
 * All predictions of a minibatch are computed from the matrices as they were at
   its start and the updates are summed (the trainer spreads a minibatch's centres
   over its chunk, so that they are nearly independent); an output row, and an
@@ -118,6 +119,19 @@ INPUT_STEP_ROWS = 4096
 #: cap, or gain 8 with the cap at 16 occurrences, diverged on jamo (RESULTS.md, issue 17, point 3).
 CBOW_ROW_GAIN = 8.0
 
+#: Skip-gram with negative sampling: how fast a centre word's own row learns against its n-gram rows, per subword
+#: scheme (`_update_input`'s ``own_row_rate``; a scheme not listed: 1, the same ``1 / n`` share of the word's
+#: step as each n-gram row). 0: a syllable word's own row keeps its random start, and what the word learns goes
+#: into its n-gram rows alone, where unseen words and the word's relatives share it. Why: the own row, learnt
+#: from a word's own few contexts, pulled its vector away from what its n-grams say, which costs the measures
+#: that compare words through their pieces. On NSMC syllables (3 seeds, `bench_protocol.py`; RESULTS.md, issue 12,
+#: "own rows"), rate 0 against 1: analogy syn 0.443 against 0.410, typo hit@10 0.186 against 0.165, conjugations
+#: 0.426 against 0.409, sem 0.096 against 0.086, WS353 0.193 against 0.191, probe 85.37% against 85.40%. Jamo
+#: words sum ~25 rows, so their own rows weigh less; there, at one seed, rate 0 and 0.5 cost the probe 0.1-0.2
+#: points (84.69% and 84.76% against 84.87%), on which jamo is level with fastText, so jamo keeps 1. An own row
+#: moved by the word's whole step (rate n) raised the jamo probe 0.5 points and cut typo hit@10 from 0.62 to 0.35.
+OWN_ROW_RATES = {"syllable": 0.0}
+
 #: Hierarchical softmax: a node's summed step in one minibatch moves the score of any of its predictions by at
 #: most this much, were they all made from one input (`node_trust`). Why: see `node_trust`.
 MAX_NODE_SCORE_STEP = 4.0
@@ -184,6 +198,7 @@ class Batch(NamedTuple):
     pair_weight: torch.Tensor | None = None  # float [P]: 1 for a real pair, 0 for an empty window slot
     row_capacity: int | None = None  # input words composed per occurrence, their rows padded to this many
     cap_shared_rows: bool = False  # cap the input rows many words share, too (`_update_input`)
+    own_row_rate: float = 1.0  # skip-gram: a centre's own row takes this times an n-gram row's step (`OWN_ROW_RATES`)
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -283,10 +298,18 @@ def bag_gradients(bags: InputBags, grad: torch.Tensor, grad_index: torch.Tensor 
 
 
 def _update_input(
-    input_matrix, bags: InputBags, word_grad, cap: int | None = None, cap_shared_rows: bool = False, row_gain: float = 1.0
+    input_matrix,
+    bags: InputBags,
+    word_grad,
+    cap: int | None = None,
+    cap_shared_rows: bool = False,
+    row_gain: float = 1.0,
+    own_row_rate: float = 1.0,
 ) -> None:
     """Move each bag's word by ``word_grad`` (its occurrences' summed gradient, `bag_gradients`), capped at
-    ``cap`` occurrences' worth, split evenly over its rows, each row taking ``row_gain / n`` of it.
+    ``cap`` occurrences' worth, split evenly over its rows, each row taking ``row_gain / n`` of it; with
+    ``own_row_rate``, the first row of a bag of several (a word's own row, `subwords.subword_table`) takes that
+    times as much (`OWN_ROW_RATES`).
 
     With ``cap_shared_rows``, a row is also capped at ``cap`` occurrences' worth of steps: a row's load is the
     sum, over the bags that hold it, of the bag's (capped) occurrences times the share each of its rows takes
@@ -311,6 +334,9 @@ def _update_input(
         steps = word_grad[first:last].repeat_interleave(bag_lengths[first:last], dim=0, output_size=end - start)
         if row_scale is not None:
             steps *= row_scale[start:end].unsqueeze(1)
+        if own_row_rate != 1.0:
+            starts, lengths = bags.bag_starts[first:last], bag_lengths[first:last]
+            steps[starts[lengths > 1] - start] *= own_row_rate
         input_matrix.index_add_(0, flat_rows[start:end], steps)
 
 
@@ -517,7 +543,13 @@ def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
         loss, hidden_grad = _update_output(
             output_matrix, hidden, pair_context, pair_centre, negatives, negative_weight, batch.lr, batch.pair_weight
         )
-    _update_input(input_matrix, bags, bag_gradients(bags, hidden_grad), cap_shared_rows=batch.cap_shared_rows)
+    _update_input(
+        input_matrix,
+        bags,
+        bag_gradients(bags, hidden_grad),
+        cap_shared_rows=batch.cap_shared_rows,
+        own_row_rate=batch.own_row_rate,
+    )
     return loss
 
 
