@@ -35,6 +35,7 @@ import datetime
 import glob
 import hashlib
 import json
+import math
 import os
 import shlex
 import statistics
@@ -277,7 +278,9 @@ def goal_lines(label: str, rows: list[dict], reference: list[dict], ratios: list
         if not ours or not theirs:
             continue
         (a, sd_a), (b, sd_b) = mean_sd(ours), mean_sd(theirs)
-        verdict = "met" if a >= b else "NOT met"
+        # Equal means are met: the same hits over the seeds, counted differently (sem 43 + 54 + 52 of 515 against
+        # 51 + 47 + 51), give means a rounding apart.
+        verdict = "met" if a >= b or math.isclose(a, b, rel_tol=1e-9) else "NOT met"
         if name == "WS353" and a < b and sd_a is not None and sd_b is not None:
             pooled = ((sd_a**2 + sd_b**2) / 2) ** 0.5
             if b - a < pooled:

@@ -175,6 +175,8 @@ def test_a_syllable_word_s_own_row_keeps_its_random_start(topic_corpus):
     )
     np.testing.assert_array_equal(model.input_matrix[:words], start[:words].numpy())
     assert np.abs(model.input_matrix[words:]).max() > 1 / dim
+    assert model.config["own_row_rate"] == 0.0
+    assert kft.train(str(topic_corpus), subwords="jamo", epoch=1, seed=3, **TINY).config["own_row_rate"] == 1.0
 
 
 def test_cbow_step_matches_autograd():

@@ -335,8 +335,12 @@ def _update_input(
         if row_scale is not None:
             steps *= row_scale[start:end].unsqueeze(1)
         if own_row_rate != 1.0:
-            starts, lengths = bags.bag_starts[first:last], bag_lengths[first:last]
-            steps[starts[lengths > 1] - start] *= own_row_rate
+            # A bag's first row is its word's own row; a word of one row is all own row and keeps its step. No mask
+            # (the device loop must not wait for the device): an empty last bag (padding) points at the last row,
+            # which it leaves as it is.
+            owns = (bags.bag_starts[first:last] - start).clamp_(max=end - start - 1)
+            rates = torch.where(bag_lengths[first:last] > 1, own_row_rate, 1.0).to(steps.dtype)
+            steps[owns] = steps[owns] * rates.unsqueeze(1)
         input_matrix.index_add_(0, flat_rows[start:end], steps)
 
 

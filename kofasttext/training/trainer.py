@@ -215,6 +215,8 @@ def train(
         if options["loss"] == "ns":
             config["negative_exponent"] = NEGATIVE_EXPONENT
             config["negative_draw"] = list(loops.NEGATIVE_DRAWS[options["model"]])  # [centres sharing a draw, negatives / neg]
+            if options["model"] == "skipgram":
+                config["own_row_rate"] = loops.own_row_rate(options, scheme)  # an own row's step over an n-gram row's
         elif loops.END_OF_LINE:  # hs: </s>'s count, its leaf in the tree (interop.fasttext_bin rebuilds the tree)
             config["end_of_line_count"] = end_of_lines
         if group is not None:
