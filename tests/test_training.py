@@ -155,6 +155,22 @@ def test_a_centre_s_own_row_takes_own_row_rate_times_an_ngram_row_s_step(rate):
     assert torch.equal(moved[rate][ngrams], moved[1.0][ngrams])
 
 
+@pytest.mark.parametrize("spare", [0, 3])
+def test_the_device_loop_s_bags_leave_own_rows_alone_at_rate_0_whatever_the_padding(spare):
+    """`occurrence_bags` (the device loop) end with a padding bag, empty when the rows fill the capacity exactly:
+    at rate 0 the own rows keep their values and every n-gram row moves, either way."""
+    from kofasttext.training.steps import _update_input, occurrence_bags
+
+    _, _, offsets, rows, _ = _toy_matrices()  # own rows 0, 1, 2; n-gram rows 3, 4, 5
+    words = torch.tensor([0, 2, 1, 0])
+    bags = occurrence_bags(words, offsets, rows, capacity=10 + spare)
+    grad = torch.cat([torch.ones(len(words), 4), torch.zeros(1, 4)])  # the padding bag's gradient is zero
+    matrix = torch.zeros(6, 4)
+    _update_input(matrix, bags, grad, own_row_rate=0.0)
+    assert torch.equal(matrix[:3], torch.zeros(3, 4))
+    assert (matrix[3:] > 0).all()
+
+
 def test_the_own_row_rate_of_a_run_is_its_scheme_s_for_skipgram_with_negatives():
     scheme = SubwordScheme.create
     settings = {"model": "skipgram", "loss": "ns"}
