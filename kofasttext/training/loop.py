@@ -142,7 +142,7 @@ class _Plan:
     device: torch.device
     intra_op_threads: int  # torch's threads in each worker: 1 for Hogwild workers, all cores for the device loop
     empty_word: int  # the device loop's CBOW: the id of the word without rows (device_loop.add_empty_word); else -1
-    own_row_rate: float  # skip-gram's `steps.OWN_ROW_RATES` for the run's scheme (1 for CBOW and hs)
+    own_row_rate: float  # skip-gram's `steps.OWN_ROW_RATES` for the run's scheme (1 for CBOW and hs; `own_row_rate`)
 
 
 def hot_first_layout(rows: np.ndarray, first_bucket_row: int, nrows: int) -> np.ndarray:
@@ -249,8 +249,7 @@ class TrainingRun:
         vocab, dim = corpus.vocab, config["dim"]
         ntokens = len(corpus.tokens)
         # The rows of the model, then (with END_OF_LINE) one input and one output row for </s>.
-        scheme = SubwordScheme.from_config(config)
-        first_bucket = scheme.first_bucket_row(len(vocab))
+        first_bucket = SubwordScheme.from_config(config).first_bucket_row(len(vocab))
         self.model_rows = (first_bucket + len(used_buckets), len(vocab))
         extra = int(END_OF_LINE)
         # The matrices hold the input rows in `hot_first_layout`'s order; `model` puts them back in the model's.
@@ -325,7 +324,7 @@ class TrainingRun:
             device=device,
             intra_op_threads=intra_op_threads if on_device else 1,
             empty_word=empty_word,
-            own_row_rate=own_row_rate(config, scheme),
+            own_row_rate=config.get("own_row_rate", 1.0),  # recorded by the trainer (`own_row_rate`)
         )
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
         self.loop = loop
