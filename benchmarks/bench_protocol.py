@@ -141,7 +141,7 @@ def evaluate(vectors, job: dict) -> dict:
         "vocab_size": len(vectors.words),
         "vocab_matches_corpus": len(vectors.words) == len(vocabulary) and set(vectors.words) == set(vocabulary),
         "probe": probe.accuracy,
-        "ws353": {"spearman": similarity.spearman, "pairs": similarity.pairs, "in_vocabulary": similarity.pairs_in_vocabulary},
+        "ws353": similarity.as_dict(),
         "analogy": {group: {"accuracy": analogy.accuracy[group], "covered": analogy.covered[group]} for group in ("sem", "syn")},
         **{kind: score_queries(vectors, QuerySet.from_json(items[kind])).as_dict() for kind in ("typos", "conjugations")},
     }

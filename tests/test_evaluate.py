@@ -64,6 +64,26 @@ def test_word_similarity_reads_the_bom_file_and_scores_every_pair(data_dir):
     assert result.spearman == pytest.approx(1.0)  # cosines order the pairs as the scores do
 
 
+def test_word_similarity_splits_pairs_in_the_vocabulary_from_pairs_with_an_unseen_word(data_dir):
+    # Known pairs: cosines in the order of the scores. Pairs with the unseen 최악 (its vector from the fallback):
+    # in the reverse order. So each part has its own sign, and the whole lies between.
+    ws = "word 1,word 2,kor_score\n좋다,최고,9.0\n좋다,별로,5.0\n좋다,싫다,1.0\n"
+    ws += "최악,싫다,9.0\n최악,별로,5.0\n최악,좋다,1.0\n"
+    (data_dir / "eval" / "ws353_ko.csv").write_text(ws, encoding="utf-8-sig")
+    table = {"좋다": [1, 0], "최고": [0.9, 0.1], "별로": [0.3, 1], "싫다": [-1, 0.1]}
+    result = ev.word_similarity(fixed_vectors(table, fallback=lambda word: [1, 0]), data_dir)
+    assert (result.pairs, result.pairs_in_vocabulary) == (6, 3)
+    assert result.spearman_in_vocabulary == pytest.approx(1.0)
+    assert result.spearman_with_unseen == pytest.approx(-1.0)
+    assert -1.0 < result.spearman < 1.0
+    assert result.as_dict()["spearman_with_unseen"] == result.spearman_with_unseen
+
+
+def test_word_similarity_leaves_a_part_of_fewer_than_three_pairs_unscored(data_dir):
+    result = ev.word_similarity(fixed_vectors({"좋다": [1, 0], "최고": [0.9, 0.1], "싫다": [-1, 0], "별로": [-0.9, 0.2]}), data_dir)
+    assert result.spearman_in_vocabulary == pytest.approx(1.0) and result.spearman_with_unseen is None
+
+
 def test_analogy_finds_the_planted_answer_and_reports_coverage(data_dir):
     # unit(나) - unit(가) + unit(다) points at 라; 마 is a distractor
     vectors = fixed_vectors({"가": [1, 0, 0, 0], "나": [0, 1, 0, 0], "다": [0, 0, 1, 0], "라": [-1, 1, 1, 0], "마": [0, 0, 0, 1]})
@@ -124,7 +144,9 @@ def test_eval_command_prints_a_table_and_writes_json_and_plots(data_dir, tmp_pat
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "| measure | m.kft | m.kft' |"  # the same file twice: two columns
     lines = result.stdout.splitlines()
-    assert len(lines) == 14  # header, rule, five measures, five NSMC rows by OOV share, blank, how the OOV sets were built
+    # header, rule, five measures, WS353's two parts, five NSMC rows by OOV share, blank, how the OOV sets were built
+    assert len(lines) == 15
+    assert any(line.startswith("| WS353 Spearman, pairs in the vocabulary / with an unseen word |") for line in lines)
     assert lines[-1].startswith("OOV sets (seed 0): ") and "no training corpus excluded" in lines[-1]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert set(report["m.kft"]) >= {"oov_typos", "oov_conjugations", "nsmc_logistic", "ws353", "analogy"}

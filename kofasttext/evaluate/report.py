@@ -107,14 +107,17 @@ def evaluate_model(vectors: WordVectors, sets: dict, data=None) -> dict:
             "test_oov_token_share": probe.oov_share,
             "oov_by_share": probe.by_oov_share,
         },
-        "ws353": {
-            "spearman": similarity.spearman,
-            "pairs": similarity.pairs,
-            "in_vocabulary": similarity.pairs_in_vocabulary,
-        },
+        "ws353": similarity.as_dict(),
         "analogy": {"accuracy": analogy.accuracy, "covered": analogy.covered, "total": analogy.total},
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _ws353_parts_cell(r: dict) -> str:
+    ws = r["ws353"]
+    parts = [ws.get("spearman_in_vocabulary"), ws.get("spearman_with_unseen")]  # absent from older reports
+    counts = f"({ws['in_vocabulary']} / {ws['pairs'] - ws['in_vocabulary']} pairs)"
+    return " / ".join("-" if value is None else f"{value:.3f}" for value in parts) + " " + counts
 
 
 def _by_share_cell(bucket: str):
@@ -149,6 +152,7 @@ def markdown_table(report: dict[str, dict]) -> str:
         ("NSMC logistic probe accuracy", lambda r: f"{100 * r['nsmc_logistic']['accuracy']:.2f}%"),
         *((f"NSMC accuracy, review OOV share {label}", _by_share_cell(label)) for label, _ in OOV_SHARE_BUCKETS),
         ("WS353 Spearman", lambda r: f"{r['ws353']['spearman']:.3f}"),
+        ("WS353 Spearman, pairs in the vocabulary / with an unseen word", _ws353_parts_cell),
         (
             "analogy sem / syn (covered)",
             lambda r: (

@@ -14,9 +14,35 @@ from .vectors import WordVectors
 
 @dataclass
 class SimilarityResult:
+    """What `word_similarity` measured.
+
+    Attributes
+    ----------
+    spearman : float
+        Over every pair.
+    pairs : int
+    pairs_in_vocabulary : int
+        Pairs whose two words are both in the vocabulary (the others use subword vectors).
+    spearman_in_vocabulary, spearman_with_unseen : float or None
+        Over those pairs, and over the rest (a pair with at least one word outside the vocabulary); None for a
+        part of fewer than 3 pairs. On a small corpus about half the pairs have an unseen word, and the two
+        parts tell a vocabulary's vectors from its subwords' (RESULTS.md, issue 12: jamo on NSMC).
+    """
+
     spearman: float
     pairs: int
-    pairs_in_vocabulary: int  # both words in the vocabulary (the others use subwords)
+    pairs_in_vocabulary: int
+    spearman_in_vocabulary: float | None = None
+    spearman_with_unseen: float | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "spearman": self.spearman,
+            "pairs": self.pairs,
+            "in_vocabulary": self.pairs_in_vocabulary,
+            "spearman_in_vocabulary": self.spearman_in_vocabulary,
+            "spearman_with_unseen": self.spearman_with_unseen,
+        }
 
 
 def read_ws353(data=None) -> list[tuple[str, str, float]]:
@@ -61,5 +87,10 @@ def word_similarity(vectors: WordVectors, data=None) -> SimilarityResult:
     second = vectors.vectors_of([b for _, b, _ in pairs])
     norms = np.linalg.norm(first, axis=1) * np.linalg.norm(second, axis=1)
     cosine = np.where(norms > 0, (first * second).sum(1) / np.maximum(norms, 1e-12), 0.0)
-    in_vocabulary = sum(a in vectors and b in vectors for a, b, _ in pairs)
-    return SimilarityResult(spearman(cosine, [s for _, _, s in pairs]), len(pairs), in_vocabulary)
+    human = np.array([s for _, _, s in pairs])
+    known = np.array([a in vectors and b in vectors for a, b, _ in pairs], dtype=bool)
+
+    def part(members: np.ndarray) -> float | None:
+        return spearman(cosine[members], human[members]) if members.sum() >= 3 else None
+
+    return SimilarityResult(spearman(cosine, human), len(pairs), int(known.sum()), part(known), part(~known))

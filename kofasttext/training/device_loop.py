@@ -97,6 +97,7 @@ def draw_grid_batch(plan, kept: KeptTokens, index: int, nbatches: int, lr: float
         row_capacity=capacity,
         cap_shared_rows=True,
         own_row_rate=plan.own_row_rate,
+        row_scale_exponent=plan.row_scale_exponent,
     )
 
 

@@ -49,6 +49,7 @@ from .sampling import KeptTokens, draw_negatives, minibatch_count, minibatch_pos
 from .steps import (
     DIVERGED_LOSS_PER_PAIR,
     OWN_ROW_RATES,
+    ROW_SCALE_EXPONENTS,
     Batch,
     Parameters,
     TreePaths,
@@ -143,6 +144,7 @@ class _Plan:
     intra_op_threads: int  # torch's threads in each worker: 1 for Hogwild workers, all cores for the device loop
     empty_word: int  # the device loop's CBOW: the id of the word without rows (device_loop.add_empty_word); else -1
     own_row_rate: float  # skip-gram's `steps.OWN_ROW_RATES` for the run's scheme (1 for CBOW and hs; `own_row_rate`)
+    row_scale_exponent: float  # skip-gram's `steps.ROW_SCALE_EXPONENTS` for the scheme (0 for CBOW and hs)
 
 
 def hot_first_layout(rows: np.ndarray, first_bucket_row: int, nrows: int) -> np.ndarray:
@@ -325,6 +327,7 @@ class TrainingRun:
             intra_op_threads=intra_op_threads if on_device else 1,
             empty_word=empty_word,
             own_row_rate=config.get("own_row_rate", 1.0),  # recorded by the trainer (`own_row_rate`)
+            row_scale_exponent=config.get("row_scale_exponent", 0.0),  # recorded by the trainer (`row_scale_exponent`)
         )
         self.queue = WorkQueue(workers, ntokens, config["epoch"], nchunks, completed, share)
         self.loop = loop
@@ -476,9 +479,19 @@ def _train_chunk(rank: int, chunk: tuple[int, int, int, int], plan: _Plan, queue
 def own_row_rate(config: dict, scheme: SubwordScheme) -> float:
     """`steps.OWN_ROW_RATES` for a run: its scheme's for skip-gram with negative sampling and words with own rows,
     else 1 (CBOW's rows learn by `steps.CBOW_ROW_GAIN`; hierarchical softmax was not measured with it)."""
+    return _skipgram_rule(OWN_ROW_RATES, config, scheme, 1.0)
+
+
+def row_scale_exponent(config: dict, scheme: SubwordScheme) -> float:
+    """`steps.ROW_SCALE_EXPONENTS` for a run: its scheme's for skip-gram with negative sampling and words with
+    own rows, else 0 (the plain sum; CBOW, hierarchical softmax and Bloom tables were not measured with it)."""
+    return _skipgram_rule(ROW_SCALE_EXPONENTS, config, scheme, 0.0)
+
+
+def _skipgram_rule(rules: dict[str, float], config: dict, scheme: SubwordScheme, default: float) -> float:
     if config["model"] != "skipgram" or config.get("loss", "ns") != "ns" or scheme.bloom:
-        return 1.0
-    return OWN_ROW_RATES.get(scheme.name, 1.0)
+        return default
+    return rules.get(scheme.name, default)
 
 
 def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: float, generator) -> Batch | None:
@@ -499,4 +512,5 @@ def _draw_batch(plan: _Plan, kept: KeptTokens, positions: torch.Tensor, lr: floa
         lr,
         plan.neg,
         own_row_rate=plan.own_row_rate,
+        row_scale_exponent=plan.row_scale_exponent,
     )

@@ -43,6 +43,10 @@ Semantics (each choice is tested in ``tests/test_training.py``):
   moves the same, but ours stays a sum, as the paper defines it.) A CBOW context
   word's rows take ``CBOW_ROW_GAIN / n`` each, a row's summed step capped (`CBOW_ROW_GAIN`);
   a skip-gram syllable word's own row takes none (`OWN_ROW_RATES`).
+* Skip-gram on jamo (`ROW_SCALE_EXPONENTS`, ``a = 1/2``): the centre's vector is
+  scored as ``n^-a * sum(rows)`` and each row moves by ``n^(a - 1)`` times that
+  vector's step, so the scored vector still takes one step whatever ``n``. The
+  model's word vector stays the sum, which points the same way.
 * All predictions of a minibatch are computed from the matrices as they were at
   its start and the updates are summed (the trainer spreads a minibatch's centres
   over its chunk, so that they are nearly independent); an output row, and an
@@ -132,6 +136,21 @@ CBOW_ROW_GAIN = 8.0
 #: moved by the word's whole step (rate n) raised the jamo probe 0.5 points and cut typo hit@10 from 0.62 to 0.35.
 OWN_ROW_RATES = {"syllable": 0.0}
 
+#: Skip-gram with negative sampling: per subword scheme, the exponent ``a`` of the scale ``n^-a`` on a centre
+#: word's summed rows when it is scored (`skipgram_step`; a scheme not listed: 0, the plain sum). Each row then
+#: takes ``n^a / n`` of the scored vector's step (`_update_input`'s ``row_gain``), so that vector moves by one
+#: plain step, as with ``a = 0``. The model's vector is still the sum of the rows (the mission's definition),
+#: which points the same way as the scored one. What ``a`` changes is how much a step of a word moves the words
+#: that share rows with it: ``g * shared / (n_u^(1 - a) * n_w^a)`` for a step ``g`` of ``u`` and a word ``w``
+#: (``a = 0``: ``1 / n_u``, the stepping word's share; ``a = 1``: ``1 / n_w``, fastText's mean). With ``a = 0`` a
+#: few frequent n-gram rows (jamo word endings such as ``ㅓㄴ>``) took much of an unseen word's vector, and WS353's
+#: pairs with a word outside the NSMC vocabulary scored 0.07-0.09 against fastText's 0.15. On NSMC jamo (seeds
+#: 0-2, RESULTS.md, issue 12, "the scale on a centre's rows") ``a = 1/2`` against 0: WS353 0.204 against
+#: 0.176-0.188, probe 84.99% against 84.78-84.93%, conjugation hit@10 0.55 against 0.68 (fastText 0.47); ``a = 1``
+#: cut conjugations to 0.45 and the probe to 84.48%, ``a = 3/4`` to 0.49 and 84.76%. Syllable words have 8-9 rows:
+#: there ``a = 1/2`` cost conjugations 0.04 (seed 0) where syllables lead fastText by 0.05, so they keep 0.
+ROW_SCALE_EXPONENTS = {"jamo": 0.5}
+
 #: Hierarchical softmax: a node's summed step in one minibatch moves the score of any of its predictions by at
 #: most this much, were they all made from one input (`node_trust`). Why: see `node_trust`.
 MAX_NODE_SCORE_STEP = 4.0
@@ -199,6 +218,7 @@ class Batch(NamedTuple):
     row_capacity: int | None = None  # input words composed per occurrence, their rows padded to this many
     cap_shared_rows: bool = False  # cap the input rows many words share, too (`_update_input`)
     own_row_rate: float = 1.0  # skip-gram: a centre's own row takes this times an n-gram row's step (`OWN_ROW_RATES`)
+    row_scale_exponent: float = 0.0  # skip-gram: a centre is scored as n^-a times its summed rows (`ROW_SCALE_EXPONENTS`)
 
 
 def gather_bags(words: torch.Tensor, offsets: torch.Tensor, rows: torch.Tensor):
@@ -303,11 +323,12 @@ def _update_input(
     word_grad,
     cap: int | None = None,
     cap_shared_rows: bool = False,
-    row_gain: float = 1.0,
+    row_gain: float | torch.Tensor = 1.0,
     own_row_rate: float = 1.0,
 ) -> None:
     """Move each bag's word by ``word_grad`` (its occurrences' summed gradient, `bag_gradients`), capped at
-    ``cap`` occurrences' worth, split evenly over its rows, each row taking ``row_gain / n`` of it; with
+    ``cap`` occurrences' worth, split evenly over its rows, each row taking ``row_gain / n`` of it (``row_gain``
+    one number, or one per bag); with
     ``own_row_rate``, the first row of a bag of several (a word's own row, `subwords.subword_table`) takes that
     times as much (`OWN_ROW_RATES`).
 
@@ -315,8 +336,9 @@ def _update_input(
     sum, over the bags that hold it, of the bag's (capped) occurrences times the share each of its rows takes
     (``row_gain / n``). The device loop's large minibatches need this: at 4,096 centres an n-gram that hundreds
     of the minibatch's words share (jamo endings such as ``다>``) summed their stale steps until training
-    diverged (NSMC jamo, epoch 1); at the Hogwild loop's 1,024 they do not. A ``row_gain`` above 1 needs it
-    always (`CBOW_ROW_GAIN` says why).
+    diverged (NSMC jamo, epoch 1); at the Hogwild loop's 1,024 they do not. CBOW's ``row_gain`` of 8 needs it
+    always (`CBOW_ROW_GAIN` says why); skip-gram's ``n^a`` (`ROW_SCALE_EXPONENTS`) leaves a row at most
+    ``n^(a - 1)`` of the word's step and trained without it.
     """
     cap = cap or MAX_SUMMED_UPDATES
     counts, flat_rows, bag_lengths = bags.counts, bags.flat_rows, bags.bag_lengths
@@ -536,7 +558,12 @@ def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
     input_matrix, output_matrix = parameters.input_matrix, parameters.output_matrix
     centres, pair_centre, pair_context, negatives = batch.centres, batch.pair_centre, batch.pair_context, batch.negatives
     bags = input_bags(centres, parameters, batch.row_capacity)
-    hidden = F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum").index_select(0, bags.inverse)  # [B, d]
+    vectors = F.embedding_bag(bags.flat_rows, input_matrix, bags.bag_starts, mode="sum")  # [bags, d]
+    row_gain = 1.0
+    if batch.row_scale_exponent:  # scored as n^-a * sum; each row takes n^a / n of the step (`ROW_SCALE_EXPONENTS`)
+        row_gain = bags.bag_lengths.clamp(min=1).to(vectors.dtype).pow(batch.row_scale_exponent)  # [bags]
+        vectors = vectors / row_gain.unsqueeze(1)
+    hidden = vectors.index_select(0, bags.inverse)  # [B, d]
     if parameters.tree is not None:  # hierarchical softmax; the device loop's grid (pair_weight) pads the paths
         padded = batch.pair_weight is not None
         loss, hidden_grad = _update_paths(
@@ -552,6 +579,7 @@ def skipgram_step(parameters: Parameters, batch: Batch) -> torch.Tensor:
         bags,
         bag_gradients(bags, hidden_grad),
         cap_shared_rows=batch.cap_shared_rows,
+        row_gain=row_gain,
         own_row_rate=batch.own_row_rate,
     )
     return loss
