@@ -80,7 +80,8 @@ def test_word_similarity_splits_pairs_in_the_vocabulary_from_pairs_with_an_unsee
 
 
 def test_word_similarity_leaves_a_part_of_fewer_than_three_pairs_unscored(data_dir):
-    result = ev.word_similarity(fixed_vectors({"좋다": [1, 0], "최고": [0.9, 0.1], "싫다": [-1, 0], "별로": [-0.9, 0.2]}), data_dir)
+    vectors = fixed_vectors({"좋다": [1, 0], "최고": [0.9, 0.1], "싫다": [-1, 0], "별로": [-0.9, 0.2]})
+    result = ev.word_similarity(vectors, data_dir)
     assert result.spearman_in_vocabulary == pytest.approx(1.0) and result.spearman_with_unseen is None
 
 

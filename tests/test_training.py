@@ -19,6 +19,7 @@ from kofasttext.training.steps import (
     CBOW_ROW_GAIN,
     MAX_SUMMED_UPDATES,
     OWN_ROW_RATES,
+    ROW_SCALE_EXPONENTS,
     Batch,
     Parameters,
     bag_gradients,
@@ -69,10 +70,13 @@ def _toy_matrices():
     return input_matrix, output_matrix, offsets, rows, [[0, 3, 4], [1, 4], [2, 5]]
 
 
-def _expected_step(input_matrix, output_matrix, bags, inputs_of, targets, target_input, negatives, weights, lr):
-    """Reference SGD step by autograd on the documented loss: every input vector
-    (a sum of rows) moves by -lr * grad, split evenly over its rows."""
-    word_vectors = torch.stack([input_matrix[b].sum(0) for b in bags]).requires_grad_(True)
+def _expected_step(
+    input_matrix, output_matrix, bags, inputs_of, targets, target_input, negatives, weights, lr, exponent=0.0
+):
+    """Reference SGD step by autograd on the documented loss: every input vector, a word of ``n`` rows scored as
+    ``n^-exponent`` times their sum, moves by -lr * grad, spread over its rows as ``n^exponent / n`` each."""
+    scale = torch.tensor([len(b) ** -exponent for b in bags]).unsqueeze(1)
+    word_vectors = (torch.stack([input_matrix[b].sum(0) for b in bags]) * scale).requires_grad_(True)
     out = output_matrix.clone().requires_grad_(True)
     inputs = inputs_of(word_vectors)
     positive = F.logsigmoid((inputs[target_input] * out[targets]).sum(1)).sum()
@@ -82,7 +86,7 @@ def _expected_step(input_matrix, output_matrix, bags, inputs_of, targets, target
     expected_input = input_matrix.clone()
     for w, bag in enumerate(bags):
         for r in bag:
-            expected_input[r] -= lr * word_vectors.grad[w] / len(bag)
+            expected_input[r] -= lr * word_vectors.grad[w] * len(bag) ** exponent / len(bag)
     return loss.item(), expected_input, output_matrix - lr * out.grad
 
 
@@ -155,6 +159,28 @@ def test_a_centre_s_own_row_takes_own_row_rate_times_an_ngram_row_s_step(rate):
     assert torch.equal(moved[rate][ngrams], moved[1.0][ngrams])
 
 
+@pytest.mark.parametrize("exponent", [0.5, 1.0])
+def test_a_centre_scored_as_n_to_the_minus_a_times_its_rows_takes_one_step_of_that_vector(exponent):
+    """`steps.ROW_SCALE_EXPONENTS`: with ``row_scale_exponent`` a, a centre of n rows is scored as n^-a times their
+    sum, and its rows move by n^a / n of that vector's step: the scored vector takes one SGD step, -lr * grad."""
+    input_matrix, output_matrix, offsets, rows, bags = _toy_matrices()  # words of 3, 2 and 2 rows
+    centres, pair_centre, pair_context = torch.tensor([0, 1]), torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0])
+    negatives = torch.tensor([[2, 1], [2, 2]])
+    expected = _expected_step(
+        input_matrix, output_matrix, bags, lambda v: v[centres], pair_context, pair_centre, negatives,
+        torch.tensor([2.0, 1.0]), 0.1, exponent,
+    )  # fmt: skip
+    new_input, new_output = input_matrix.clone(), output_matrix.clone()
+    batch = Batch(centres, pair_centre, pair_context, negatives, 0.1, 2, row_scale_exponent=exponent)
+    loss = skipgram_step(Parameters(new_input, new_output, offsets, rows), batch)
+    assert float(loss) == pytest.approx(expected[0], rel=1e-5)
+    assert torch.allclose(new_input, expected[1], atol=1e-6)
+    assert torch.allclose(new_output, expected[2], atol=1e-6)
+    unscaled = input_matrix.clone()
+    skipgram_step(Parameters(unscaled, output_matrix.clone(), offsets, rows), batch._replace(row_scale_exponent=0.0))
+    assert not torch.allclose(new_input, unscaled, atol=1e-4)
+
+
 @pytest.mark.parametrize("spare", [0, 3])
 def test_the_device_loop_s_bags_leave_own_rows_alone_at_rate_0_whatever_the_padding(spare):
     """`occurrence_bags` (the device loop) end with a padding bag, empty when the rows fill the capacity exactly:
@@ -179,6 +205,35 @@ def test_the_own_row_rate_of_a_run_is_its_scheme_s_for_skipgram_with_negatives()
     assert loop.own_row_rate({**settings, "model": "cbow"}, scheme("syllable")) == 1.0
     assert loop.own_row_rate({**settings, "loss": "hs"}, scheme("syllable")) == 1.0
     assert loop.own_row_rate(settings, scheme("syllable", bucket=1000, hash_count=2)) == 1.0  # Bloom: no own rows
+
+
+def test_the_row_scale_exponent_of_a_run_is_its_scheme_s_for_skipgram_with_negatives():
+    scheme = SubwordScheme.create
+    settings = {"model": "skipgram", "loss": "ns"}
+    assert loop.row_scale_exponent(settings, scheme("jamo")) == ROW_SCALE_EXPONENTS["jamo"] == 0.5
+    assert loop.row_scale_exponent(settings, scheme("syllable")) == 0.0
+    assert loop.row_scale_exponent({**settings, "model": "cbow"}, scheme("jamo")) == 0.0
+    assert loop.row_scale_exponent({**settings, "loss": "hs"}, scheme("jamo")) == 0.0
+    assert loop.row_scale_exponent(settings, scheme("jamo", bucket=1000, hash_count=2)) == 0.0  # Bloom
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_resumed_run_keeps_the_row_rules_of_its_checkpoint(topic_corpus, tmp_path, recorded):
+    """A checkpoint's ``own_row_rate`` and ``row_scale_exponent`` are what it was trained with, whatever the
+    scheme's rules of today; one written before the rules existed was trained with neither (rate 1, exponent 0),
+    and a resumed run goes on so."""
+    checkpoint = tmp_path / "m.checkpoint"
+    first = kft.train(str(topic_corpus), subwords="jamo", epoch=1, seed=0, **TINY)
+    assert (first.config["own_row_rate"], first.config["row_scale_exponent"]) == (1.0, 0.5)
+    first.config["checkpoint"] = {"nchunks": 1, "completed_chunks": [0], "progress": 1.0}
+    if recorded:
+        first.config.update(own_row_rate=0.25, row_scale_exponent=0.75)  # not jamo's of today
+    else:
+        del first.config["own_row_rate"], first.config["row_scale_exponent"]
+    first.save(str(checkpoint))
+    resumed = kft.train(str(topic_corpus), checkpoint=str(checkpoint), resume=True, **TINY)
+    rules = (resumed.config["own_row_rate"], resumed.config["row_scale_exponent"])
+    assert rules == ((0.25, 0.75) if recorded else (1.0, 0.0))
 
 
 def test_a_syllable_word_s_own_row_keeps_its_random_start(topic_corpus):

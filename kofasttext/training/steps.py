@@ -144,11 +144,12 @@ OWN_ROW_RATES = {"syllable": 0.0}
 #: that share rows with it: ``g * shared / (n_u^(1 - a) * n_w^a)`` for a step ``g`` of ``u`` and a word ``w``
 #: (``a = 0``: ``1 / n_u``, the stepping word's share; ``a = 1``: ``1 / n_w``, fastText's mean). With ``a = 0`` a
 #: few frequent n-gram rows (jamo word endings such as ``ㅓㄴ>``) took much of an unseen word's vector, and WS353's
-#: pairs with a word outside the NSMC vocabulary scored 0.07-0.09 against fastText's 0.15. On NSMC jamo (seeds
-#: 0-2, RESULTS.md, issue 12, "the scale on a centre's rows") ``a = 1/2`` against 0: WS353 0.204 against
-#: 0.176-0.188, probe 84.99% against 84.78-84.93%, conjugation hit@10 0.55 against 0.68 (fastText 0.47); ``a = 1``
-#: cut conjugations to 0.45 and the probe to 84.48%, ``a = 3/4`` to 0.49 and 84.76%. Syllable words have 8-9 rows:
-#: there ``a = 1/2`` cost conjugations 0.04 (seed 0) where syllables lead fastText by 0.05, so they keep 0.
+#: pairs with a word outside the NSMC vocabulary scored 0.07-0.09 against fastText's 0.15. On NSMC jamo (3 seeds,
+#: `bench_protocol.py`; RESULTS.md, issue 12, "the scale on a centre's rows") ``a = 1/2`` gave WS353 0.196, probe
+#: 85.00%, conjugation hit@10 0.551 where ``a = 0`` gave 0.184-0.192, 84.90-84.91% and 0.687-0.695 (fastText:
+#: 0.212-0.228, 84.85-84.88%, 0.474-0.475). At one seed ``a = 1`` cut conjugations to 0.45 and the probe to
+#: 84.48%, ``a = 3/4`` to 0.49 and 84.76%. Syllable words have 8-9 rows: there ``a = 1/2`` cost conjugations 0.04
+#: (one seed) where syllables lead fastText by 0.05, so they keep 0.
 ROW_SCALE_EXPONENTS = {"jamo": 0.5}
 
 #: Hierarchical softmax: a node's summed step in one minibatch moves the score of any of its predictions by at
