@@ -216,11 +216,14 @@ def train(
             config["negative_exponent"] = NEGATIVE_EXPONENT
             config["negative_draw"] = list(loops.NEGATIVE_DRAWS[options["model"]])  # [centres sharing a draw, negatives / neg]
             if options["model"] == "skipgram":
-                # an own row's step over an n-gram row's; a centre scored as n^-a * sum. A resumed run keeps the rules
-                # its checkpoint was trained with (one written before a rule existed: the rule's neutral value).
-                rules = {"own_row_rate": (loops.own_row_rate, 1.0), "row_scale_exponent": (loops.row_scale_exponent, 0.0)}
-                for key, (rule, before) in rules.items():
-                    config[key] = rule(options, scheme) if previous is None else previous.config.get(key, before)
+                # An own row's step over an n-gram row's; a centre scored as n^-a * sum. A resumed run keeps the rules
+                # its checkpoint was trained with (one written before a rule existed was trained without it).
+                if previous is None:
+                    config["own_row_rate"] = loops.own_row_rate(options, scheme)
+                    config["row_scale_exponent"] = loops.row_scale_exponent(options, scheme)
+                else:
+                    config["own_row_rate"] = previous.config.get("own_row_rate", 1.0)
+                    config["row_scale_exponent"] = previous.config.get("row_scale_exponent", 0.0)
         elif loops.END_OF_LINE:  # hs: </s>'s count, its leaf in the tree (interop.fasttext_bin rebuilds the tree)
             config["end_of_line_count"] = end_of_lines
         if group is not None:
